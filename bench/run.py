@@ -1,0 +1,256 @@
+"""``make bench``: generate a dealer group's data and measure the company lists as the pages query them.
+
+Measured now: the Funding Entries and company Financing queries (each filter alone and combined, the
+first page and a deep page, and the summary totals), against two references in the same run: the same
+SQL through the bare database driver (stapp's overhead as a ratio) and the "load every row into
+memory, filter and sort in Python" approach of the Reflex templates, at 10,000 and 100,000 rows.
+Prints a table and writes bench/results.json. Not yet measured (issue 7): the websocket round trip
+with 1/10/50 sessions, the 1,000-transaction Funding tab, submissions and memory per session.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import random
+import statistics
+import sys
+import time
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+
+def _progress(label: str, done: int, total: int, started: float) -> None:
+    rate = done / max(time.perf_counter() - started, 1e-9)
+    print(f"\r  {label}: {done:,}/{total:,} ({rate:,.0f} rows/s)", end="", flush=True)
+
+
+def generate(url: str, *, locations: int, customers: int, applications: int, fundings: int, transactions: int) -> None:
+    """Bulk-insert a realistic dataset (statuses, stages and dates spread like real ones)."""
+    from sqlalchemy import insert
+    from sqlmodel import SQLModel
+
+    import stapp.db.models as m
+    from stapp.db.engine import make_engine
+
+    engine = make_engine(url)
+    SQLModel.metadata.drop_all(engine)
+    SQLModel.metadata.create_all(engine)
+    rng = random.Random(42)
+    now = datetime(2026, 11, 1, tzinfo=UTC)
+    batch = 20_000
+    with engine.begin() as conn:
+        conn.execute(insert(m.Location), [{"id": i, "name": f"Office {i:02d}", "state": "TX", "sales_tax_bps": 825}
+                                          for i in range(1, locations + 1)])
+        conn.execute(insert(m.User), [{"id": 1, "name": "Bench", "email": "bench@example.com", "password_hash": "x",
+                                       "active": True, "created_at": now}])
+        conn.execute(insert(m.FinanceProvider), [{"id": 1, "kind": "smart_home_pay_los", "name": "Smart Home Pay LOS",
+                                                  "environment": "Development", "token_ciphertext": "x",
+                                                  "active": True, "created_at": now, "updated_at": now}])
+        catalog = [{"id": i + 1, "kind": k, "name": n, "active": True} for i, (k, n) in enumerate([
+            ("funder", "Alarm Funding Co"), ("funder", "Monitoring Capital"), ("funder", "Central Station Partners"),
+            ("funding_type", "Contract Sale"), ("funding_type", "Bulk Portfolio"),
+            ("transaction_type", "Funding"), ("transaction_type", "Charge back")])]
+        conn.execute(insert(m.CatalogEntry), catalog)
+
+    def chunks(total, make, table, label):
+        started = time.perf_counter()
+        for start in range(0, total, batch):
+            rows = [make(i) for i in range(start + 1, min(total, start + batch) + 1)]
+            with engine.begin() as conn:
+                conn.execute(insert(table), rows)
+            _progress(label, min(total, start + batch), total, started)
+        print()
+
+    chunks(customers, lambda i: {
+        "id": i, "first_name": f"First{i}", "last_name": f"Last{i % 5000}", "email": f"c{i}@example.net",
+        "phone": "5125550100", "address_line1": "1 Main St", "address_line2": "", "city": "Austin", "state": "TX",
+        "zip_code": "78701", "location_id": 1 + i % locations, "created_by_id": 1,
+        "created_at": now - timedelta(days=i % 900)}, m.Customer, "customers")
+    statuses = ["Approved"] * 50 + ["Declined"] * 20 + ["Pre-Qualified"] * 10 + ["In Review"] * 10 + \
+        ["Not Submitted"] * 7 + ["Outcome Unknown"] * 3
+    stages = {"Approved": ["decisioned", "contract_sent", "contract_signed", "funded"], "Declined": ["decisioned"],
+              "Pre-Qualified": ["decisioned"], "In Review": ["underwriting"], "Not Submitted": [None],
+              "Outcome Unknown": [None]}
+
+    def app_row(i):
+        customer = 1 + rng.randrange(customers)
+        status = statuses[rng.randrange(100)]
+        created = now - timedelta(minutes=rng.randrange(60 * 24 * 900))
+        requested = rng.randrange(10, 1000) * 1000
+        return {"id": i, "reference": f"b-{i}", "idempotency_key": f"k{i:030d}", "fingerprint": f"f{i}",
+                "customer_id": customer, "location_id": 1 + customer % locations, "provider_id": 1, "created_by_id": 1,
+                "first_name": "A", "last_name": f"Last{customer % 5000}", "email": "a@example.net",
+                "phone": "5125550100", "date_of_birth": date(1980, 1, 1), "ssn_ciphertext": "x", "ssn_last4": "1234",
+                "address_line1": "1 Main", "city": "Austin", "state": "TX", "zip_code": "78701",
+                "annual_income_cents": 8_000_000, "employer": "Acme", "co_first_name": "", "co_last_name": "",
+                "co_email": "", "co_phone": "", "co_ssn_ciphertext": "", "co_ssn_last4": "",
+                "amount_requested_cents": requested, "consent_at": created, "status": status,
+                "stage": rng.choice(stages[status]), "provider_version": 1,
+                "amount_financed_cents": min(requested, 2_500_000) if status == "Approved" else None,
+                "finance_type": "installment" if status == "Approved" else None, "plans_json": "[]", "last_error": "",
+                "submit_attempts": 1, "created_at": created, "updated_at": created}
+
+    chunks(applications, app_row, m.FinanceApplication, "applications")
+    fstates = [("PENDING", None), ("READY", None), ("SUBMITTED", None), ("REVIEW", None),
+               ("COMPLETE", "PAID_IN_FULL"), ("COMPLETE", "PARTIALLY_PAID"), ("COMPLETE", "REJECTED"),
+               ("REVIEW", "NON_FUNDABLE")]
+    per_funding = max(1, transactions // max(fundings, 1))
+
+    def funding_row(i):
+        customer = 1 + rng.randrange(customers)
+        status, outcome = fstates[rng.randrange(len(fstates))]
+        created = now - timedelta(minutes=rng.randrange(60 * 24 * 900))
+        expected = rng.randrange(100, 500) * 1000
+        return {"id": i, "customer_id": customer, "location_id": 1 + customer % locations,
+                "funder_id": 1 + rng.randrange(3), "funding_type_id": 4 + rng.randrange(2), "status": status,
+                "outcome": outcome, "amount_expected_cents": expected, "net_received_cents": per_funding * 10000,
+                "date_expected": (created + timedelta(days=30)).date(), "grade_info": "A", "notes": "",
+                "created_by_id": 1, "created_at": created, "updated_at": created}
+
+    chunks(fundings, funding_row, m.Funding, "fundings")
+    chunks(transactions, lambda i: {
+        "id": i, "funding_id": 1 + (i - 1) // per_funding if (i - 1) // per_funding < fundings else fundings,
+        "type_id": 6, "transaction_date": date(2026, 1, 1), "amount_cents": 10000, "reference": "", "note": "",
+        "created_by_id": 1, "created_at": now}, m.FundingTransaction, "transactions")
+    engine.dispose()
+
+
+def _timed(fn, repeat: int) -> dict[str, float]:
+    fn()  # warm
+    samples = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        fn()
+        samples.append((time.perf_counter() - started) * 1000)
+    samples.sort()
+    return {"p50_ms": round(statistics.median(samples), 2),
+            "p95_ms": round(samples[min(len(samples) - 1, int(len(samples) * 0.95))], 2)}
+
+
+def measure(url: str, repeat: int) -> list[dict]:
+    from sqlmodel import Session
+
+    from stapp.db.engine import make_engine
+    from stapp.domain.permissions import Grants, Permission
+    from stapp.services import application_lists, funding_entries
+    from stapp.services.auth import Actor
+
+    engine = make_engine(url)
+    actor = Actor(user_id=1, name="Bench", email="bench@example.com",
+                  grants=Grants({p: None for p in Permission}))
+    cases = []
+    entry_filters = {
+        "none": {}, "status": {"statuses": "COMPLETE"}, "outcome": {"outcomes": "none"}, "funder": {"funders": "2"},
+        "location": {"locations": "7"}, "created range": {"created_from": "2026-01-01", "created_to": "2026-03-31"},
+        "expected range": {"expected_from": "2026-04-01", "expected_to": "2026-06-30"},
+        "combined": {"statuses": "COMPLETE", "funders": "1,2", "locations": "3,4,5", "created_from": "2025-06-01"},
+    }
+    for name, params in entry_filters.items():
+        for page in ("1", "400"):
+            q = funding_entries.parse_query({**params, "page": page, "size": "25"})
+            with Session(engine) as s:
+                cases.append({"list": "Funding Entries", "filter": name, "page": page,
+                              **_timed(lambda q=q, s=s: funding_entries.list_entries(s, actor, q), repeat)})
+    app_filters = {
+        "none": {}, "status": {"statuses": "Approved"}, "stage": {"stages": "funded"}, "location": {"locations": "7"},
+        "created range": {"created_from": "2026-01-01", "created_to": "2026-03-31"},
+        "combined": {"statuses": "Approved,In Review", "locations": "3,4,5", "created_from": "2025-06-01"},
+    }
+    for name, params in app_filters.items():
+        for page in ("1", "400"):
+            q = application_lists.parse_query({**params, "page": page, "size": "50"}, company=True)
+            with Session(engine) as s:
+                cases.append({"list": "Company Financing", "filter": name, "page": page,
+                              **_timed(lambda q=q, s=s: application_lists.company_applications(s, actor, q), repeat)})
+    engine.dispose()
+    return cases
+
+
+def floor_and_common(url: str, repeat: int) -> list[dict]:
+    """The bare driver running the first-page query, and load-everything at 10k and 100k rows."""
+    from sqlmodel import Session, select
+
+    from stapp.db.engine import make_engine
+    from stapp.db.models import Funding
+    from stapp.domain.permissions import Grants, Permission
+    from stapp.services import funding_entries
+    from stapp.services.auth import Actor
+
+    engine = make_engine(url)
+    actor = Actor(user_id=1, name="Bench", email="bench@example.com", grants=Grants({p: None for p in Permission}))
+    q = funding_entries.parse_query({"statuses": "COMPLETE", "size": "25"})
+    stmt = funding_entries._select_rows(actor, q).limit(25)
+    compiled = stmt.compile(engine, compile_kwargs={"literal_binds": True})
+    raw = engine.raw_connection()
+    out = []
+    with Session(engine) as s:
+        app_time = _timed(lambda: funding_entries.list_entries(s, actor, q), repeat)
+
+    def driver():
+        cur = raw.cursor()
+        cur.execute(str(compiled))
+        cur.fetchall()
+        cur.close()
+
+    floor = _timed(driver, repeat)
+    out.append({"reference": "bare driver, same first-page SQL", **floor,
+                "stapp_p50_ms": app_time["p50_ms"], "ratio": round(app_time["p50_ms"] / max(floor["p50_ms"], 1e-6), 2)})
+    for n in (10_000, 100_000):
+        with Session(engine) as s:
+            def load_everything(n=n, s=s):
+                rows = s.exec(select(Funding).limit(n)).all()
+                picked = [r for r in rows if r.status == "COMPLETE"]
+                picked.sort(key=lambda r: r.id, reverse=True)
+                return picked[:25], len(picked), sum(r.amount_expected_cents or 0 for r in picked)
+
+            common = _timed(load_everything, max(3, repeat // 4))
+        out.append({"reference": f"load everything, {n:,} rows", **common, "stapp_p50_ms": app_time["p50_ms"],
+                    "ratio": round(common["p50_ms"] / max(app_time["p50_ms"], 1e-6), 1)})
+    raw.close()
+    engine.dispose()
+    return out
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scale", type=float, default=1.0, help="fraction of the default dataset (1.0 = 1M applications)")
+    parser.add_argument("--postgres", help="also run on this PostgreSQL URL (a database the bench may overwrite)")
+    parser.add_argument("--repeat", type=int, default=20)
+    parser.add_argument("--reuse", action="store_true", help="measure the existing bench database without regenerating")
+    args = parser.parse_args()
+    sizes = {k: max(1, int(v * args.scale)) for k, v in {"locations": 50, "customers": 200_000,
+             "applications": 1_000_000, "fundings": 300_000, "transactions": 1_500_000}.items()}
+    sizes["locations"] = 50
+    targets = [("sqlite", f"sqlite:///{ROOT / 'var' / 'bench' / 'bench.db'}")]
+    if args.postgres:
+        targets.append(("postgresql", args.postgres))
+    results = {"machine": {"platform": platform.platform(), "cpus": os.cpu_count(), "python": platform.python_version()},
+               "sizes": sizes, "runs": {}}
+    for name, url in targets:
+        print(f"== {name}")
+        if not args.reuse:
+            started = time.perf_counter()
+            generate(url, **sizes)
+            print(f"  generated in {time.perf_counter() - started:,.1f} s")
+        cases = measure(url, args.repeat)
+        refs = floor_and_common(url, args.repeat)
+        results["runs"][name] = {"queries": cases, "references": refs}
+        print(f"  {'list':18} {'filter':15} {'page':>5} {'p50 ms':>8} {'p95 ms':>8}")
+        for c in cases:
+            print(f"  {c['list']:18} {c['filter']:15} {c['page']:>5} {c['p50_ms']:>8} {c['p95_ms']:>8}")
+        for r in refs:
+            print(f"  {r['reference']:40} p50 {r['p50_ms']:>8} ms  (stapp {r['stapp_p50_ms']} ms, ratio {r['ratio']})")
+    out = ROOT / "bench" / "results.json"
+    out.write_text(json.dumps(results, indent=2))
+    print(f"wrote {out}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

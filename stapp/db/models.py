@@ -1,0 +1,458 @@
+"""SQLModel tables. Money is integer cents (``*_cents``); times are aware UTC (``*_at``)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import Column, ForeignKey, Index, Integer, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from stapp.db.types import UTCDateTime, utcnow
+
+
+def _utc_column(*, nullable: bool = False, index: bool = False) -> Column:
+    return Column(UTCDateTime(), nullable=nullable, index=index)
+
+
+class Location(SQLModel, table=True):
+    """An office of the dealer; customers belong to one."""
+
+    __tablename__ = "location"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=100, unique=True)
+    state: str = Field(max_length=2)
+    sales_tax_bps: int = Field(default=0, description="Sales tax in basis points: 825 = 8.25%")
+
+
+class User(SQLModel, table=True):
+    """A person who signs in."""
+
+    __tablename__ = "app_user"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=100)
+    email: str = Field(max_length=254, unique=True, index=True)
+    password_hash: str = Field(max_length=255)
+    active: bool = Field(default=True)
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_utc_column())
+
+
+class Group(SQLModel, table=True):
+    """A named set of permissions that users belong to."""
+
+    __tablename__ = "app_group"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=100, unique=True)
+
+
+class UserGroup(SQLModel, table=True):
+    """Membership of a user in a group."""
+
+    __tablename__ = "user_group"
+
+    user_id: int = Field(sa_column=Column(Integer, ForeignKey("app_user.id", ondelete="CASCADE"), primary_key=True))
+    group_id: int = Field(sa_column=Column(Integer, ForeignKey("app_group.id", ondelete="CASCADE"), primary_key=True))
+
+
+class GroupPermission(SQLModel, table=True):
+    """One grant: a permission for one location, or for all locations when ``location_id`` is NULL."""
+
+    __tablename__ = "group_permission"
+    __table_args__ = (Index("ix_group_permission_group", "group_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    group_id: int = Field(sa_column=Column(Integer, ForeignKey("app_group.id", ondelete="CASCADE"), nullable=False))
+    permission: str = Field(max_length=80)
+    location_id: int | None = Field(
+        default=None, sa_column=Column(Integer, ForeignKey("location.id", ondelete="CASCADE"), nullable=True)
+    )
+
+
+class AuthSession(SQLModel, table=True):
+    """A signed-in browser. Only a hash of the token is stored; ending it signs the browser out."""
+
+    __tablename__ = "auth_session"
+
+    id: int | None = Field(default=None, primary_key=True)
+    token_hash: str = Field(max_length=64, unique=True, index=True)
+    user_id: int = Field(sa_column=Column(Integer, ForeignKey("app_user.id", ondelete="CASCADE"), nullable=False))
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_utc_column())
+    last_seen_at: datetime = Field(default_factory=utcnow, sa_column=_utc_column())
+    ended_at: datetime | None = Field(default=None, sa_column=_utc_column(nullable=True))
+
+
+class Customer(SQLModel, table=True):
+    """A customer of the dealer, at one location."""
+
+    __tablename__ = "customer"
+    __table_args__ = (
+        Index("ix_customer_location_name", "location_id", "last_name", "first_name", "id"),
+        Index("ix_customer_name", "last_name", "first_name", "id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    first_name: str = Field(max_length=50)
+    last_name: str = Field(max_length=50)
+    email: str = Field(default="", max_length=254)
+    phone: str = Field(default="", max_length=20)
+    address_line1: str = Field(max_length=100)
+    address_line2: str = Field(default="", max_length=100)
+    city: str = Field(max_length=50)
+    state: str = Field(max_length=2)
+    zip_code: str = Field(max_length=5)
+    location_id: int = Field(sa_column=Column(Integer, ForeignKey("location.id"), nullable=False))
+    created_by_id: int | None = Field(
+        default=None, sa_column=Column(Integer, ForeignKey("app_user.id", ondelete="SET NULL"), nullable=True)
+    )
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_utc_column())
+
+
+
+
+class CatalogEntry(SQLModel, table=True):
+    """An entry of one of the four funding catalogs (Funders, Funding Types, Funder Reasons, Transaction Types)."""
+
+    __tablename__ = "catalog_entry"
+    __table_args__ = (UniqueConstraint("kind", "name", name="uq_catalog_entry_kind_name"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(max_length=20, index=True)
+    name: str = Field(max_length=100)
+    active: bool = Field(default=True)
+
+
+class Funding(SQLModel, table=True):
+    """The sale of a customer's monitoring contract to a funder.
+
+    ``location_id`` copies the customer's location so company-wide lists filter on one indexed table;
+    ``net_received_cents`` is the sum of the transactions, rewritten in the same database transaction
+    as every transaction change (the funding row is locked first).
+    """
+
+    __tablename__ = "funding"
+    __table_args__ = (
+        Index("ix_funding_customer", "customer_id", "id"),
+        Index("ix_funding_location_id", "location_id", "id"),
+        Index("ix_funding_status_id", "status", "id"),
+        Index("ix_funding_outcome_id", "outcome", "id"),
+        Index("ix_funding_funder_id", "funder_id", "id"),
+        Index("ix_funding_created", "created_at", "id"),
+        Index("ix_funding_date_expected", "date_expected", "id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    customer_id: int = Field(sa_column=Column(Integer, ForeignKey("customer.id", ondelete="CASCADE"), nullable=False))
+    location_id: int = Field(sa_column=Column(Integer, ForeignKey("location.id"), nullable=False))
+    funder_id: int | None = Field(default=None, sa_column=Column(Integer, ForeignKey("catalog_entry.id"), nullable=True))
+    funding_type_id: int | None = Field(
+        default=None, sa_column=Column(Integer, ForeignKey("catalog_entry.id"), nullable=True)
+    )
+    reason_id: int | None = Field(default=None, sa_column=Column(Integer, ForeignKey("catalog_entry.id"), nullable=True))
+    status: str = Field(max_length=20)
+    outcome: str | None = Field(default=None, max_length=20)
+    amount_expected_cents: int | None = Field(default=None)
+    net_received_cents: int = Field(default=0)
+    date_expected: date | None = Field(default=None)
+    grade_info: str = Field(default="", max_length=255)
+    notes: str = Field(default="")
+    created_by_id: int | None = Field(
+        default=None, sa_column=Column(Integer, ForeignKey("app_user.id", ondelete="SET NULL"), nullable=True)
+    )
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_utc_column())
+    updated_at: datetime = Field(default_factory=utcnow, sa_column=_utc_column())
+
+
+class FundingTransaction(SQLModel, table=True):
+    """A payout, holdback, chargeback or reversal on a funding. Positive in, negative out."""
+
+    __tablename__ = "funding_transaction"
+    __table_args__ = (Index("ix_funding_transaction_funding", "funding_id", "transaction_date", "id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    funding_id: int = Field(sa_column=Column(Integer, ForeignKey("funding.id", ondelete="CASCADE"), nullable=False))
+    type_id: int = Field(sa_column=Column(Integer, ForeignKey("catalog_entry.id"), nullable=False))
+    transaction_date: date
+    amount_cents: int
+    reference: str = Field(default="", max_length=255)
+    note: str = Field(default="")
+    created_by_id: int | None = Field(
+        default=None, sa_column=Column(Integer, ForeignKey("app_user.id", ondelete="SET NULL"), nullable=True)
+    )
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_utc_column())
+
+
+class AddOn(SQLModel, table=True):
+    """An add-on of the account (Consumer Financing), with who changed it and when."""
+
+    __tablename__ = "addon"
+
+    key: str = Field(primary_key=True, max_length=50)
+    enabled: bool = Field(default=False)
+    changed_by_id: int | None = Field(
+        default=None, sa_column=Column(Integer, ForeignKey("app_user.id", ondelete="SET NULL"), nullable=True)
+    )
+    changed_at: datetime | None = Field(default=None, sa_column=_utc_column(nullable=True))
+
+
+class FinanceProvider(SQLModel, table=True):
+    """A configured Smart Home Pay LOS provider. The bearer token is stored encrypted, never shown."""
+
+    __tablename__ = "finance_provider"
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(default="smart_home_pay_los", max_length=40)
+    name: str = Field(max_length=50)
+    environment: str = Field(max_length=20)
+    token_ciphertext: str = Field(max_length=1000)
+    active: bool = Field(default=True)
+    last_test_at: datetime | None = Field(default=None, sa_column=_utc_column(nullable=True))
+    last_test_result: str = Field(default="", max_length=200)
+    require_account_number: bool = Field(default=False)
+    revolving_settlement: str = Field(default="end_of_day", max_length=20)  # "end_of_day" or "manual"
+    settlement_time: str = Field(default="23:00", max_length=5)  # HH:MM UTC, for end of day
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_utc_column())
+    updated_at: datetime = Field(default_factory=utcnow, sa_column=_utc_column())
+
+
+class FinanceApplication(SQLModel, table=True):
+    """A consumer-financing application. Saved before the provider is called; the idempotency key makes
+    every later call (retry, reconnect, reconciliation) land on the same application at the provider."""
+
+    __tablename__ = "finance_application"
+    __table_args__ = (
+        Index("ix_finapp_customer", "customer_id", "id"),
+        Index("ix_finapp_location_id", "location_id", "id"),
+        Index("ix_finapp_status_id", "status", "id"),
+        Index("ix_finapp_stage_id", "stage", "id"),
+        Index("ix_finapp_created", "created_at", "id"),
+        Index("ix_finapp_pending", "status", "updated_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    reference: str = Field(max_length=40, unique=True)
+    idempotency_key: str = Field(max_length=64, unique=True)
+    fingerprint: str = Field(max_length=64, index=True)
+    customer_id: int = Field(sa_column=Column(Integer, ForeignKey("customer.id", ondelete="CASCADE"), nullable=False))
+    location_id: int = Field(sa_column=Column(Integer, ForeignKey("location.id"), nullable=False))
+    provider_id: int = Field(sa_column=Column(Integer, ForeignKey("finance_provider.id"), nullable=False))
+    created_by_id: int | None = Field(
+        default=None, sa_column=Column(Integer, ForeignKey("app_user.id", ondelete="SET NULL"), nullable=True)
+    )
+    first_name: str = Field(max_length=50)
+    last_name: str = Field(max_length=50)
+    email: str = Field(max_length=254)
+    phone: str = Field(max_length=20)
+    date_of_birth: date
+    ssn_ciphertext: str = Field(max_length=500)
+    ssn_last4: str = Field(max_length=4)
+    address_line1: str = Field(max_length=100)
+    city: str = Field(max_length=50)
+    state: str = Field(max_length=2)
+    zip_code: str = Field(max_length=5)
+    annual_income_cents: int
+    employer: str = Field(default="", max_length=100)
+    co_first_name: str = Field(default="", max_length=50)
+    co_last_name: str = Field(default="", max_length=50)
+    co_email: str = Field(default="", max_length=254)
+    co_phone: str = Field(default="", max_length=20)
+    co_date_of_birth: date | None = Field(default=None)
+    co_ssn_ciphertext: str = Field(default="", max_length=500)
+    co_ssn_last4: str = Field(default="", max_length=4)
+    co_annual_income_cents: int | None = Field(default=None)
+    amount_requested_cents: int
+    consent_at: datetime = Field(sa_column=_utc_column())
+    status: str = Field(max_length=20)
+    stage: str | None = Field(default=None, max_length=30)
+    provider_app_id: str | None = Field(default=None, max_length=80, index=True)
+    provider_version: int = Field(default=0)
+    amount_financed_cents: int | None = Field(default=None)
+    finance_type: str | None = Field(default=None, max_length=20)
+    account_number: str | None = Field(default=None, max_length=40)
+    plans_json: str = Field(default="[]")
+    prequal_url: str | None = Field(default=None, max_length=500)
+    decline_reason: str | None = Field(default=None, max_length=500)
+    last_error: str = Field(default="", max_length=500)
+    submit_attempts: int = Field(default=0)
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_utc_column())
+    updated_at: datetime = Field(default_factory=utcnow, sa_column=_utc_column())
+    checked_at: datetime | None = Field(default=None, sa_column=_utc_column(nullable=True))
+    submitted_at: datetime | None = Field(default=None, sa_column=_utc_column(nullable=True))
+    decided_at: datetime | None = Field(default=None, sa_column=_utc_column(nullable=True))
+
+
+class ApplicationEvent(SQLModel, table=True):
+    """One change of an application's status or stage: when, from, to, and what told us."""
+
+    __tablename__ = "application_event"
+    __table_args__ = (Index("ix_application_event_app", "application_id", "id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    application_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("finance_application.id", ondelete="CASCADE"), nullable=False)
+    )
+    at: datetime = Field(default_factory=utcnow, sa_column=_utc_column())
+    field_name: str = Field(max_length=10)
+    from_value: str = Field(default="", max_length=40)
+    to_value: str = Field(default="", max_length=40)
+    source: str = Field(max_length=10)
+
+
+class WebhookReceipt(SQLModel, table=True):
+    """Webhook event ids already processed: a replay is recognised and ignored."""
+
+    __tablename__ = "webhook_receipt"
+
+    event_id: str = Field(primary_key=True, max_length=100)
+    received_at: datetime = Field(default_factory=utcnow, sa_column=_utc_column())
+
+
+class Lease(SQLModel, table=True):
+    """A named lease so a periodic job (the reconciler) runs in one worker at a time."""
+
+    __tablename__ = "lease"
+
+    name: str = Field(primary_key=True, max_length=50)
+    holder: str = Field(max_length=100)
+    expires_at: datetime = Field(sa_column=_utc_column())
+
+
+class FinancePlan(SQLModel, table=True):
+    """A Financing Payment Plan of a provider: code, description, finance type, deposit limit."""
+
+    __tablename__ = "finance_plan"
+    __table_args__ = (UniqueConstraint("provider_id", "code", name="uq_finance_plan_provider_code"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    provider_id: int = Field(sa_column=Column(Integer, ForeignKey("finance_provider.id"), nullable=False))
+    code: str = Field(max_length=5)
+    description: str = Field(max_length=50)
+    finance_type: str = Field(max_length=20)
+    max_deposit_bps: int = Field(default=0)
+    active: bool = Field(default=True)
+
+
+class SalesOrder(SQLModel, table=True):
+    """The system sold to a customer (equipment, installation, fees) and how it is paid."""
+
+    __tablename__ = "sales_order"
+    __table_args__ = (Index("ix_sales_order_customer", "customer_id", "id"), Index("ix_sales_order_location", "location_id", "id"))
+
+    id: int | None = Field(default=None, primary_key=True)
+    customer_id: int = Field(sa_column=Column(Integer, ForeignKey("customer.id", ondelete="CASCADE"), nullable=False))
+    location_id: int = Field(sa_column=Column(Integer, ForeignKey("location.id"), nullable=False))
+    discount_cents: int = Field(default=0)
+    tax_rate_bps: int = Field(default=0)
+    non_taxable: bool = Field(default=False)
+    no_tax_reason: str = Field(default="", max_length=20)
+    deposits_cents: int = Field(default=0)
+    cancelled: bool = Field(default=False)
+    plan_id: int | None = Field(default=None, sa_column=Column(Integer, ForeignKey("finance_plan.id"), nullable=True))
+    application_id: int | None = Field(
+        default=None, sa_column=Column(Integer, ForeignKey("finance_application.id"), nullable=True)
+    )
+    finance_type: str | None = Field(default=None, max_length=20)
+    financed_cents: int = Field(default=0)
+    financed_as_deposit: bool = Field(default=False)
+    authorization_status: str = Field(default="", max_length=20)  # approved, prequalified, declined
+    authorization_number: str = Field(default="", max_length=60)
+    provider_auth_id: str = Field(default="", max_length=80, index=True)
+    credit_hold: str = Field(default="", max_length=5)  # "F3" while pre-qualified
+    prequal_url: str = Field(default="", max_length=500)
+    account_number: str = Field(default="", max_length=40)
+    created_by_id: int | None = Field(
+        default=None, sa_column=Column(Integer, ForeignKey("app_user.id", ondelete="SET NULL"), nullable=True)
+    )
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_utc_column(index=True))
+    updated_at: datetime = Field(default_factory=utcnow, sa_column=_utc_column())
+
+
+class SalesOrderLine(SQLModel, table=True):
+    """A line of an order; completed (installed) individually."""
+
+    __tablename__ = "sales_order_line"
+    __table_args__ = (Index("ix_sales_order_line_order", "order_id", "id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    order_id: int = Field(sa_column=Column(Integer, ForeignKey("sales_order.id", ondelete="CASCADE"), nullable=False))
+    kind: str = Field(max_length=20)
+    item: str = Field(max_length=100)
+    quantity: int
+    unit_price_cents: int
+    completed_at: datetime | None = Field(default=None, sa_column=_utc_column(nullable=True))
+
+
+class FinanceAuthorization(SQLModel, table=True):
+    """Every authorization, re-authorization and adjustment request and its response (FR Authorization Display)."""
+
+    __tablename__ = "finance_authorization"
+    __table_args__ = (Index("ix_finance_authorization_order", "order_id", "id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    order_id: int = Field(sa_column=Column(Integer, ForeignKey("sales_order.id", ondelete="CASCADE"), nullable=False))
+    kind: str = Field(max_length=20)  # authorization, reauthorization, adjustment
+    idempotency_key: str = Field(max_length=64, unique=True)
+    amount_cents: int
+    status: str = Field(default="pending", max_length=20)
+    authorization_number: str = Field(default="", max_length=60)
+    provider_ref: str = Field(default="", max_length=80)
+    request_json: str = Field(default="{}")
+    response_json: str = Field(default="")
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_utc_column())
+    answered_at: datetime | None = Field(default=None, sa_column=_utc_column(nullable=True))
+
+
+class Settlement(SQLModel, table=True):
+    """Money the provider owes the dealer for completed work. Sent once: retries reuse the idempotency key."""
+
+    __tablename__ = "settlement"
+    __table_args__ = (
+        Index("ix_settlement_status", "status", "id"),
+        Index("ix_settlement_created", "created_at", "id"),
+        Index("ix_settlement_location", "location_id", "id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    order_id: int = Field(sa_column=Column(Integer, ForeignKey("sales_order.id", ondelete="CASCADE"), nullable=False))
+    location_id: int = Field(sa_column=Column(Integer, ForeignKey("location.id"), nullable=False))
+    provider_id: int = Field(sa_column=Column(Integer, ForeignKey("finance_provider.id"), nullable=False))
+    finance_type: str = Field(max_length=20)
+    kind: str = Field(max_length=10)  # partial, final, batch
+    amount_cents: int
+    idempotency_key: str = Field(max_length=64, unique=True)
+    status: str = Field(default="pending", max_length=10)  # pending, sent
+    batch: str = Field(default="", max_length=40)
+    provider_ref: str = Field(default="", max_length=80)
+    response: str = Field(default="", max_length=500)
+    attempts: int = Field(default=0)
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_utc_column())
+    sent_at: datetime | None = Field(default=None, sa_column=_utc_column(nullable=True))
+
+
+class AuditEvent(SQLModel, table=True):
+    """Append-only: who did what to which record, when, from where; before and after with secrets masked."""
+
+    __tablename__ = "audit_event"
+    __table_args__ = (
+        Index("ix_audit_at", "at", "id"),
+        Index("ix_audit_user", "user_id", "id"),
+        Index("ix_audit_action", "action", "id"),
+        Index("ix_audit_entity", "entity", "entity_id"),
+        Index("ix_audit_customer", "customer_id", "id"),
+        Index("ix_audit_location", "location_id", "id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(default_factory=utcnow, sa_column=_utc_column())
+    user_id: int | None = Field(default=None)
+    user_email: str = Field(default="", max_length=254)
+    action: str = Field(max_length=60)
+    entity: str = Field(max_length=40)
+    entity_id: str = Field(default="", max_length=80)
+    customer_id: int | None = Field(default=None)
+    location_id: int | None = Field(default=None)
+    outcome: str = Field(default="ok", max_length=10)  # ok, denied, failed
+    source: str = Field(default="user", max_length=10)  # user, webhook, poller, system
+    before_json: str = Field(default="")
+    after_json: str = Field(default="")

@@ -1,0 +1,1 @@
+"""The finance provider: wire types and errors, the httpx client, the simulator."""

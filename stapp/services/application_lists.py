@@ -1,0 +1,194 @@
+"""Application lists: the customer's Financing tab and the company Financing page.
+
+Both are filtered, sorted, paged and summed in the database on indexed columns of
+``finance_application``; the company list adds location, status and stage filters.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import and_, func, or_
+from sqlmodel import Session, select
+
+from stapp.db.models import Customer, FinanceApplication, FinanceProvider, Location
+from stapp.domain.financing import NOT_SUBMITTED_STAGE, STAGE_LABELS, AppStatus, stage_label
+from stapp.domain.listing import ListQuery, query_choice, query_choices, query_date, query_ids, query_int
+from stapp.domain.money import format_cents
+from stapp.domain.permissions import Permission
+from stapp.services.auth import Actor
+from stapp.services.authz import location_clause, require
+from stapp.services.customers import get_customer
+from stapp.services.funding_entries import utc_day_start
+
+SORTS = {"id": "ID", "created": "Created", "amount_requested": "Amount Requested",
+         "amount_financed": "Amount Financed", "stage": "Stage"}
+CUSTOMER_PAGE_SIZES = (10, 25, 50)
+COMPANY_PAGE_SIZES = (10, 25, 50, 100)
+NO_STAGE = "none"
+COLUMNS = ["ID", "Customer", "Location", "Lender", "Applicant", "Amount Requested", "Amount Financed", "Stage",
+           "Status", "Created"]
+
+
+def parse_query(params: Mapping[str, str], *, company: bool) -> ListQuery:
+    params = params if isinstance(params, Mapping) else {}
+    filters: dict[str, object] = {
+        "created_from": query_date(params, "created_from"),
+        "created_to": query_date(params, "created_to"),
+    }
+    if company:
+        filters |= {
+            "locations": query_ids(params, "locations"),
+            "statuses": query_choices(params, "statuses", [s.value for s in AppStatus]),
+            "stages": query_choices(params, "stages", [*STAGE_LABELS, NO_STAGE]),
+        }
+    sizes = COMPANY_PAGE_SIZES if company else CUSTOMER_PAGE_SIZES
+    return ListQuery(
+        filters=filters,
+        sort=query_choice(params, "sort", SORTS, "id"),
+        direction=query_choice(params, "dir", ("asc", "desc"), "desc"),
+        page=query_int(params, "page", 1),
+        size=query_int(params, "size", 50, allowed=sizes),
+    )
+
+
+def _where(q: ListQuery) -> list:
+    f = q.filters
+    conds = []
+    if f.get("created_from"):
+        conds.append(FinanceApplication.created_at >= utc_day_start(f["created_from"]))
+    if f.get("created_to"):
+        from datetime import timedelta
+
+        conds.append(FinanceApplication.created_at < utc_day_start(f["created_to"] + timedelta(days=1)))
+    if f.get("locations"):
+        conds.append(FinanceApplication.location_id.in_(f["locations"]))
+    if f.get("statuses"):
+        conds.append(FinanceApplication.status.in_(f["statuses"]))
+    if f.get("stages"):
+        stages = [s for s in f["stages"] if s != NO_STAGE]
+        parts = [FinanceApplication.stage.in_(stages)] if stages else []
+        if NO_STAGE in f["stages"]:
+            parts.append(FinanceApplication.stage.is_(None))
+        conds.append(or_(*parts))
+    return conds
+
+
+def _rows_query(conds: list, q: ListQuery):
+    query = (
+        select(FinanceApplication, FinanceProvider.name, Customer.first_name, Customer.last_name, Location.name)
+        .join(FinanceProvider, FinanceProvider.id == FinanceApplication.provider_id)
+        .join(Customer, Customer.id == FinanceApplication.customer_id)
+        .join(Location, Location.id == FinanceApplication.location_id)
+        .where(and_(*conds))
+    )
+    key = {
+        "id": FinanceApplication.id,
+        "created": FinanceApplication.created_at,
+        "amount_requested": FinanceApplication.amount_requested_cents,
+        "amount_financed": FinanceApplication.amount_financed_cents,
+        "stage": FinanceApplication.stage,
+    }[q.sort]
+    if q.direction == "asc":
+        return query.order_by(key.asc().nulls_first(), FinanceApplication.id.asc())
+    return query.order_by(key.desc().nulls_last(), FinanceApplication.id.desc())
+
+
+def _row(r) -> dict[str, Any]:  # noqa: ANN001
+    app, lender, first, last, location = r
+    return {
+        "id": app.id,
+        "customer_id": app.customer_id,
+        "customer": f"{first} {last}",
+        "location": location,
+        "lender": lender,
+        "applicant": f"{app.first_name} {app.last_name}",
+        "amount_requested": format_cents(app.amount_requested_cents),
+        "amount_financed": format_cents(app.amount_financed_cents) if app.amount_financed_cents is not None else "",
+        "stage": stage_label(app.stage),
+        "status": app.status,
+        "created": app.created_at.strftime("%Y-%m-%d %H:%M"),
+    }
+
+
+@dataclass(frozen=True)
+class AppPage:
+    rows: list[dict[str, Any]]
+    total: int
+    page: int
+    pages: int
+    summary: dict[str, str]
+
+
+def _page(session: Session, conds: list, q: ListQuery) -> AppPage:
+    count, requested, financed = session.exec(
+        select(
+            func.count(FinanceApplication.id),
+            func.coalesce(func.sum(FinanceApplication.amount_requested_cents), 0),
+            func.coalesce(func.sum(func.coalesce(FinanceApplication.amount_financed_cents, 0)), 0),
+        ).where(and_(*conds))
+    ).one()
+    pages = max(1, -(-count // q.size))
+    page = min(q.page, pages)
+    rows = session.exec(_rows_query(conds, q).offset((page - 1) * q.size).limit(q.size)).all()
+    return AppPage(
+        rows=[_row(r) for r in rows],
+        total=count,
+        page=page,
+        pages=pages,
+        summary={"count": f"{count:,}", "requested": format_cents(int(requested)), "financed": format_cents(int(financed))},
+    )
+
+
+def customer_applications(session: Session, actor: Actor, customer_id: object, q: ListQuery) -> AppPage:
+    customer = get_customer(session, actor, customer_id, Permission.CONSUMER_FINANCING_MANAGE)
+    return _page(session, [FinanceApplication.customer_id == customer.id, *_where(q)], q)
+
+
+def _company_conds(actor: Actor, q: ListQuery) -> list:
+    require(actor, Permission.COMPANY_ACCOUNTING_VIEW)
+    return [location_clause(actor, Permission.FUNDING_DETAILS_VIEW, FinanceApplication.location_id), *_where(q)]
+
+
+def company_applications(session: Session, actor: Actor, q: ListQuery) -> AppPage:
+    """Rows only from locations where the user may see the money (Funding Details: View)."""
+    return _page(session, _company_conds(actor, q), q)
+
+
+def export_csv(session: Session, actor: Actor, q: ListQuery, *, batch: int = 2000) -> Iterator[str]:
+    conds = _company_conds(actor, q)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(COLUMNS)
+    yield buffer.getvalue()
+    result = session.exec(_rows_query(conds, q).execution_options(yield_per=batch))
+    for chunk in result.partitions(batch):
+        buffer.seek(0)
+        buffer.truncate()
+        for r in chunk:
+            row = _row(r)
+            writer.writerow([row["id"], _safe(row["customer"]), row["location"], _safe(row["lender"]),
+                             _safe(row["applicant"]), row["amount_requested"], row["amount_financed"], row["stage"],
+                             row["status"], row["created"]])
+        yield buffer.getvalue()
+
+
+def _safe(value: str) -> str:
+    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+
+
+def company_filter_options(session: Session, actor: Actor) -> dict[str, list[dict[str, str]]]:
+    require(actor, Permission.COMPANY_ACCOUNTING_VIEW)
+    locations = session.exec(
+        select(Location).where(location_clause(actor, Permission.FUNDING_DETAILS_VIEW, Location.id)).order_by(Location.name)
+    ).all()
+    return {
+        "locations": [{"value": str(loc.id), "label": loc.name} for loc in locations],
+        "statuses": [{"value": s.value, "label": s.value} for s in AppStatus],
+        "stages": [{"value": NO_STAGE, "label": NOT_SUBMITTED_STAGE}]
+        + [{"value": k, "label": v} for k, v in STAGE_LABELS.items()],
+    }

@@ -1,0 +1,483 @@
+"""Consumer-financing applications: save first, then call the provider; never lose or double one.
+
+The application row (with its idempotency key) is committed before the provider is called. Every
+later call for it -- a retry, a second tab, a reconnect, the reconciler after a crash -- uses the same
+key, so the provider holds at most one application for it. When no answer comes, the status is
+Outcome Unknown and the reconciler asks the provider by key; only if the provider never recorded it
+is it sent again (with the same key).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import hmac
+import json
+import logging
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, func, or_
+from sqlmodel import Session, select
+
+from stapp.db import crypto
+from stapp.db.engine import read_session, write_session
+from stapp.db.models import ApplicationEvent, Customer, FinanceApplication, FinanceProvider, WebhookReceipt
+from stapp.db.types import utcnow
+from stapp.domain.errors import NotFound, PermissionDenied, ValidationFailed
+from stapp.domain.financing import (
+    FINANCE_TYPE_LABELS,
+    PENDING,
+    AppStatus,
+    can_move,
+    from_provider_status,
+    stage_label,
+    validate_application,
+)
+from stapp.domain.money import format_cents
+from stapp.domain.permissions import Permission
+from stapp.domain.validation import parse_id
+from stapp.provider import errors as perr
+from stapp.provider import webhooks
+from stapp.provider.wire import Address, Applicant, ApplicationRequest, ApplicationResult, CoApplicant
+from stapp.services import audit, financing_setup
+from stapp.services.auth import Actor
+from stapp.services.customers import get_customer
+from stapp.settings import get_settings
+
+log = logging.getLogger("stapp.applications")
+
+APP_NOT_FOUND = "This application does not exist or you do not have access to it."
+NOT_AVAILABLE = "Consumer Financing is not available: it must be enabled with an active provider."
+DEDUPE_WINDOW = timedelta(hours=24)
+DEDUPE_STATUSES = (AppStatus.SUBMITTING, AppStatus.OUTCOME_UNKNOWN, AppStatus.IN_REVIEW, AppStatus.PREQUALIFIED,
+                   AppStatus.APPROVED)
+STALE_SUBMITTING = timedelta(seconds=45)  # longer than any single submission can take
+UNKNOWN_RETRY = timedelta(seconds=10)
+POLL_DECIDED = timedelta(seconds=30)
+
+
+def new_draft_key() -> str:
+    """The idempotency key of one opening of the New Financing Application form."""
+    return secrets.token_hex(16)
+
+
+def form_defaults(session: Session, actor: Actor, customer_id: object) -> dict[str, str]:
+    """The form pre-filled from the customer where known."""
+    customer = _customer_for_financing(session, actor, customer_id)
+    return {
+        "first_name": customer.first_name,
+        "last_name": customer.last_name,
+        "email": customer.email,
+        "phone": customer.phone,
+        "address_line1": customer.address_line1,
+        "city": customer.city,
+        "state": customer.state,
+        "zip_code": customer.zip_code,
+    }
+
+
+def _customer_for_financing(session: Session, actor: Actor, customer_id: object) -> Customer:
+    customer = get_customer(session, actor, customer_id, Permission.CONSUMER_FINANCING_MANAGE)
+    return customer
+
+
+def _fingerprint(customer_id: int, clean: dict[str, Any]) -> str:
+    keys = ("first_name", "last_name", "email", "phone", "date_of_birth", "ssn", "address_line1", "city", "state",
+            "zip_code", "annual_income", "employer", "amount_requested", "co_first_name", "co_last_name", "co_ssn")
+    material = json.dumps([customer_id] + [str(clean.get(k, "")) for k in keys])
+    return hmac.new(get_settings().secret_key.encode(), material.encode(), hashlib.sha256).hexdigest()
+
+
+def prepare(
+    session: Session, actor: Actor, customer_id: object, data: object, draft_key: object, *, now: datetime | None = None
+) -> tuple[int, bool]:
+    """Validate and save the application as Submitting. Returns ``(id, created)``.
+
+    The same draft key (a double click, a retried event) or the same content for the same customer
+    still in progress (a second tab) returns the existing application instead of a new one.
+    """
+    moment = now or utcnow()
+    customer = _customer_for_financing(session, actor, customer_id)
+    # Serialise submissions for one customer (two tabs at once): the duplicate checks below then see
+    # each other's rows. SQLite's BEGIN IMMEDIATE already serialises writers; PostgreSQL needs the lock.
+    session.exec(select(Customer.id).where(Customer.id == customer.id).with_for_update()).first()
+    if not financing_setup.financing_enabled(session):
+        raise PermissionDenied("Consumer Financing is disabled: new applications cannot be submitted.")
+    providers = financing_setup.active_providers(session)
+    if not providers:
+        raise PermissionDenied(NOT_AVAILABLE)
+    if not isinstance(draft_key, str) or not draft_key.isalnum() or not 16 <= len(draft_key) <= 64:
+        raise ValidationFailed({"form": "This form has expired. Open New Financing Application again."})
+    existing = session.exec(select(FinanceApplication).where(FinanceApplication.idempotency_key == draft_key)).first()
+    if existing is not None:
+        if existing.customer_id != customer.id:
+            raise ValidationFailed({"form": "This form has expired. Open New Financing Application again."})
+        return existing.id, False
+    clean = validate_application(data if isinstance(data, dict) else {}, today=moment.date())
+    fingerprint = _fingerprint(customer.id, clean)
+    twin = session.exec(
+        select(FinanceApplication).where(
+            FinanceApplication.customer_id == customer.id,
+            FinanceApplication.fingerprint == fingerprint,
+            FinanceApplication.status.in_([s.value for s in DEDUPE_STATUSES]),
+            FinanceApplication.created_at >= moment - DEDUPE_WINDOW,
+        )
+    ).first()
+    if twin is not None:
+        return twin.id, False
+    has_co = clean["has_co_applicant"]
+    app = FinanceApplication(
+        reference="stapp-" + secrets.token_hex(8),
+        idempotency_key=draft_key,
+        fingerprint=fingerprint,
+        customer_id=customer.id,
+        location_id=customer.location_id,
+        provider_id=providers[0].id,
+        created_by_id=actor.user_id,
+        first_name=clean["first_name"],
+        last_name=clean["last_name"],
+        email=clean["email"],
+        phone=clean["phone"],
+        date_of_birth=clean["date_of_birth"],
+        ssn_ciphertext=crypto.encrypt(clean["ssn"]),
+        ssn_last4=clean["ssn"][-4:],
+        address_line1=clean["address_line1"],
+        city=clean["city"],
+        state=clean["state"],
+        zip_code=clean["zip_code"],
+        annual_income_cents=clean["annual_income"],
+        employer=clean["employer"],
+        co_first_name=clean.get("co_first_name", "") if has_co else "",
+        co_last_name=clean.get("co_last_name", "") if has_co else "",
+        co_email=clean.get("co_email", "") if has_co else "",
+        co_phone=clean.get("co_phone", "") if has_co else "",
+        co_date_of_birth=clean.get("co_date_of_birth") if has_co else None,
+        co_ssn_ciphertext=crypto.encrypt(clean["co_ssn"]) if has_co else "",
+        co_ssn_last4=clean["co_ssn"][-4:] if has_co else "",
+        co_annual_income_cents=clean.get("co_annual_income") if has_co else None,
+        amount_requested_cents=clean["amount_requested"],
+        consent_at=moment,
+        status=AppStatus.SUBMITTING.value,
+        created_at=moment,
+        updated_at=moment,
+    )
+    session.add(app)
+    session.flush()
+    _record(session, app, "status", AppStatus.NOT_SUBMITTED.value, AppStatus.SUBMITTING.value, "user", moment,
+            actor=actor)
+    return app.id, True
+
+
+def _record(session: Session, app: FinanceApplication, field: str, old: str, new: str, source: str,
+            at: datetime | None = None, actor: Actor | None = None) -> None:
+    """History of the application (shown on it) and the audit trail, in the caller's transaction."""
+    session.add(ApplicationEvent(application_id=app.id, at=at or utcnow(), field_name=field, from_value=old or "",
+                                 to_value=new or "", source=source))
+    action = "application.created" if field == "status" and new == AppStatus.SUBMITTING.value and \
+        old == AppStatus.NOT_SUBMITTED.value and actor is not None else f"application.{field}_changed"
+    audit.record(session, actor=actor, action=action, entity="application", entity_id=app.id,
+                 customer_id=app.customer_id, location_id=app.location_id, before={field: old}, after={field: new},
+                 source=source)
+
+
+def _set_status(session: Session, app: FinanceApplication, target: AppStatus, source: str) -> bool:
+    current = AppStatus(app.status)
+    if target == current or not can_move(current, target):
+        return False
+    _record(session, app, "status", current.value, target.value, source)
+    app.status = target.value
+    return True
+
+
+def apply_result(session: Session, app: FinanceApplication, result: ApplicationResult, source: str) -> bool:
+    """Apply what the provider says, once and in order (by version). Returns True when anything changed."""
+    if app.provider_app_id and result.id != app.provider_app_id:
+        log.warning("provider answer for application %s names another provider id; ignored", app.id)
+        return False
+    if result.version < app.provider_version or (
+        result.version == app.provider_version and AppStatus(app.status) not in PENDING
+    ):
+        return False
+    target = from_provider_status(result.status.value)
+    if not can_move(AppStatus(app.status), target):
+        log.warning("illegal move %s -> %s for application %s ignored", app.status, target.value, app.id)
+        return False
+    _set_status(session, app, target, source)
+    stage = result.stage.value if result.stage else None
+    if stage != app.stage:
+        _record(session, app, "stage", stage_label(app.stage), stage_label(stage), source)
+        app.stage = stage
+    app.provider_app_id = result.id
+    app.provider_version = result.version
+    app.amount_financed_cents = result.amount_financed_cents
+    app.finance_type = result.finance_type.value if result.finance_type else None
+    app.account_number = result.account_number
+    app.plans_json = json.dumps([{"code": p.code, "description": p.description,
+                                  "finance_type": p.finance_type.value if p.finance_type else ""} for p in result.plans])
+    app.prequal_url = result.prequal_url
+    app.decline_reason = result.decline_reason
+    app.last_error = ""
+    now = utcnow()
+    app.updated_at = now
+    if target != AppStatus.IN_REVIEW and app.decided_at is None:
+        app.decided_at = now
+    session.add(app)
+    return True
+
+
+# --- talking to the provider --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Call:
+    client: Any
+    request: ApplicationRequest
+    key: str
+
+
+def _claim(application_id: int, source: str = "user") -> _Call | None:
+    """Mark the application Submitting and build the request (SSNs decrypted only in memory)."""
+    with write_session() as session:
+        app = session.get(FinanceApplication, application_id)
+        if app is None or AppStatus(app.status) not in PENDING | {AppStatus.NOT_SUBMITTED}:
+            return None
+        _set_status(session, app, AppStatus.SUBMITTING, source)
+        app.submit_attempts += 1
+        app.submitted_at = app.submitted_at or utcnow()
+        app.updated_at = utcnow()
+        session.add(app)
+        provider = session.get(FinanceProvider, app.provider_id)
+        co = None
+        if app.co_first_name:
+            co = CoApplicant(
+                first_name=app.co_first_name, last_name=app.co_last_name, email=app.co_email, phone=app.co_phone,
+                date_of_birth=app.co_date_of_birth, ssn=crypto.decrypt(app.co_ssn_ciphertext),
+                annual_income_cents=app.co_annual_income_cents or 0,
+            )
+        request = ApplicationRequest(
+            reference=app.reference,
+            applicant=Applicant(
+                first_name=app.first_name, last_name=app.last_name, email=app.email, phone=app.phone,
+                date_of_birth=app.date_of_birth, ssn=crypto.decrypt(app.ssn_ciphertext),
+                address=Address(line1=app.address_line1, city=app.city, state=app.state, zip=app.zip_code),
+                annual_income_cents=app.annual_income_cents, employer=app.employer,
+            ),
+            amount_requested_cents=app.amount_requested_cents,
+            consent_electronic_disclosures=True,
+            co_applicant=co,
+            webhook_url=f"{get_settings().public_url}/api/provider/webhook",
+        )
+        return _Call(client=financing_setup.client_for(provider), request=request, key=app.idempotency_key)
+
+
+def _finish(application_id: int, *, result: ApplicationResult | None = None, status: AppStatus | None = None,
+            error: str = "", source: str = "user") -> None:
+    with write_session() as session:
+        app = session.exec(select(FinanceApplication).where(FinanceApplication.id == application_id)
+                           .with_for_update()).first()
+        if app is None:
+            return
+        if result is not None:
+            apply_result(session, app, result, source)
+        elif status is not None:
+            _set_status(session, app, status, source)
+            app.last_error = error[:500]
+            app.updated_at = utcnow()
+            session.add(app)
+
+
+async def submit(application_id: int, *, source: str = "user") -> None:
+    """Send the saved application to the provider and record the answer, or Outcome Unknown."""
+    call = await asyncio.to_thread(_claim, application_id, source)
+    if call is None:
+        return
+    try:
+        result = await call.client.submit_application(call.request, call.key)
+    except (perr.Unauthorized, perr.Rejected) as exc:
+        # The provider proved it recorded nothing: the application was not submitted.
+        fields = "; ".join(f"{k}: {v}" for k, v in sorted(getattr(exc, "errors", {}).items()))
+        message = f"{exc.user_message} ({fields})" if fields else exc.user_message
+        await asyncio.to_thread(_finish, application_id, status=AppStatus.NOT_SUBMITTED, error=message, source=source)
+    except perr.ProviderError as exc:
+        await asyncio.to_thread(_finish, application_id, status=AppStatus.OUTCOME_UNKNOWN, error=exc.user_message,
+                                source=source)
+    else:
+        await asyncio.to_thread(_finish, application_id, result=result, source=source)
+
+
+def _load_for_reconcile(application_id: int) -> tuple[str, str, str | None, Any] | None:
+    with read_session() as session:
+        app = session.get(FinanceApplication, application_id)
+        if app is None:
+            return None
+        provider = session.get(FinanceProvider, app.provider_id)
+        return app.status, app.idempotency_key, app.provider_app_id, financing_setup.client_for(provider)
+
+
+async def reconcile(application_id: int, *, source: str = "poller") -> None:
+    """Ask the provider what it holds for this application and record it; resend only if it holds nothing."""
+    loaded = await asyncio.to_thread(_load_for_reconcile, application_id)
+    if loaded is None:
+        return
+    status, key, provider_app_id, client = loaded
+    try:
+        if AppStatus(status) in PENDING | {AppStatus.NOT_SUBMITTED} and not provider_app_id:
+            found = await client.find_by_idempotency_key(key)
+            if found is None:
+                if AppStatus(status) in PENDING:
+                    await submit(application_id, source=source)
+                return
+        else:
+            if not provider_app_id:
+                return
+            found = await client.get_application(provider_app_id)
+    except perr.ProviderError as exc:
+        await asyncio.to_thread(_note_error, application_id, exc.user_message)
+        return
+    await asyncio.to_thread(_finish, application_id, result=found, source=source)
+    await asyncio.to_thread(_stamp_checked, application_id)
+
+
+def _stamp_checked(application_id: int) -> None:
+    with write_session() as session:
+        app = session.get(FinanceApplication, application_id)
+        if app is not None:
+            app.checked_at = utcnow()
+            session.add(app)
+
+
+def _note_error(application_id: int, message: str) -> None:
+    with write_session() as session:
+        app = session.get(FinanceApplication, application_id)
+        if app is not None:
+            app.last_error = message[:500]
+            app.updated_at = utcnow()
+            if AppStatus(app.status) == AppStatus.SUBMITTING:
+                _set_status(session, app, AppStatus.OUTCOME_UNKNOWN, "poller")
+            session.add(app)
+
+
+def due_for_reconcile(session: Session, now: datetime, *, limit: int = 50) -> list[int]:
+    """Applications whose outcome is unknown (or stuck submitting) first, then decisions still moving.
+
+    Each group has its own budget, and a poll stamps ``checked_at``, so neither group can starve the other
+    and every moving decision gets its turn.
+    """
+    unknown = or_(
+        and_(FinanceApplication.status == AppStatus.OUTCOME_UNKNOWN.value,
+             FinanceApplication.updated_at < now - UNKNOWN_RETRY),
+        and_(FinanceApplication.status == AppStatus.SUBMITTING.value,
+             FinanceApplication.updated_at < now - STALE_SUBMITTING),
+    )
+    last_look = func.coalesce(FinanceApplication.checked_at, FinanceApplication.updated_at)
+    moving = and_(
+        FinanceApplication.status.in_([AppStatus.IN_REVIEW.value, AppStatus.PREQUALIFIED.value]),
+        FinanceApplication.provider_app_id.is_not(None),
+        last_look < now - POLL_DECIDED,
+    )
+    first = list(session.exec(select(FinanceApplication.id).where(unknown)
+                              .order_by(FinanceApplication.updated_at).limit(limit)).all())
+    second = list(session.exec(select(FinanceApplication.id).where(moving).order_by(last_look).limit(limit)).all())
+    return first + second
+
+
+async def reconcile_due(now: datetime | None = None) -> int:
+    """One pass of the reconciler; returns how many applications it looked at."""
+    with read_session() as session:
+        ids = due_for_reconcile(session, now or utcnow())
+    for ident in ids:
+        await reconcile(ident)
+    return len(ids)
+
+
+# --- webhooks ----------------------------------------------------------------------------------
+
+
+def handle_webhook(headers: dict[str, str], body: bytes, *, now: datetime | None = None) -> tuple[int, str]:
+    """Verify, de-duplicate and apply one webhook delivery. Returns ``(HTTP status, message)``."""
+    try:
+        event = webhooks.verify(get_settings().webhook_secret, headers, body, now=now or utcnow())
+    except perr.WebhookRejected as exc:
+        return 400, f"rejected: {exc.reason}"
+    except perr.ProtocolError:
+        return 400, "rejected: malformed"
+    if getattr(event, "authorization", None) is not None:
+        from stapp.services.order_finance import apply_authorization_webhook
+
+        with write_session() as session:  # the receipt and the change commit together, or neither
+            if session.get(WebhookReceipt, event.event_id) is not None:
+                return 200, "duplicate ignored"
+            session.add(WebhookReceipt(event_id=event.event_id))
+            return 200, apply_authorization_webhook(session, event.authorization)
+    with write_session() as session:
+        if session.get(WebhookReceipt, event.event_id) is not None:
+            return 200, "duplicate ignored"
+        session.add(WebhookReceipt(event_id=event.event_id))
+        result = event.application
+        app = session.exec(
+            select(FinanceApplication)
+            .where(or_(FinanceApplication.provider_app_id == result.id, FinanceApplication.reference == result.reference))
+            .with_for_update()
+        ).first()
+        if app is None:
+            return 200, "unknown application ignored"
+        changed = apply_result(session, app, result, "webhook")
+    return 200, "applied" if changed else "stale ignored"
+
+
+# --- reading ------------------------------------------------------------------------------------
+
+
+def detail(session: Session, actor: Actor, application_id: object) -> dict[str, Any]:
+    """One application with its full history; SSNs only as their last four digits."""
+    try:
+        app = session.get(FinanceApplication, parse_id(application_id))
+    except ValueError:
+        app = None
+    if app is None or not (
+        actor.grants.allows(Permission.CONSUMER_FINANCING_MANAGE, app.location_id)
+        or (actor.grants.allows(Permission.COMPANY_ACCOUNTING_VIEW)
+            and actor.grants.allows(Permission.FUNDING_DETAILS_VIEW, app.location_id))
+    ):
+        raise NotFound(APP_NOT_FOUND)
+    events = session.exec(select(ApplicationEvent).where(ApplicationEvent.application_id == app.id)
+                          .order_by(ApplicationEvent.id)).all()
+    return {
+        **summary_row(app, session.get(FinanceProvider, app.provider_id)),
+        "ssn": f"•••-••-{app.ssn_last4}",
+        "co_applicant": f"{app.co_first_name} {app.co_last_name}".strip(),
+        "co_ssn": f"•••-••-{app.co_ssn_last4}" if app.co_ssn_last4 else "",
+        "email": app.email,
+        "phone": app.phone,
+        "address": f"{app.address_line1}, {app.city}, {app.state} {app.zip_code}",
+        "annual_income": format_cents(app.annual_income_cents),
+        "account_number": app.account_number or "",
+        "finance_type": FINANCE_TYPE_LABELS.get(app.finance_type or "", ""),
+        "plans": ", ".join(f"{p['code']} – {p['description']}" for p in json.loads(app.plans_json or "[]")),
+        "prequal_url": app.prequal_url or "",
+        "decline_reason": app.decline_reason or "",
+        "last_error": app.last_error,
+        "history": [
+            {"at": e.at.strftime("%Y-%m-%d %H:%M:%S UTC"), "field": e.field_name.title(), "from": e.from_value,
+             "to": e.to_value, "source": e.source}
+            for e in events
+        ],
+    }
+
+
+def summary_row(app: FinanceApplication, provider: FinanceProvider | None) -> dict[str, Any]:
+    return {
+        "id": app.id,
+        "customer_id": app.customer_id,
+        "lender": provider.name if provider else "",
+        "applicant": f"{app.first_name} {app.last_name}",
+        "amount_requested": format_cents(app.amount_requested_cents),
+        "amount_financed": format_cents(app.amount_financed_cents) if app.amount_financed_cents is not None else "",
+        "stage": stage_label(app.stage),
+        "status": app.status,
+        "created": app.created_at.strftime("%Y-%m-%d %H:%M"),
+    }
+

@@ -1,0 +1,247 @@
+"""Company-wide Funding Entries (Company Accounting and Funding: View).
+
+Rows come only from locations where the user holds Funding Details: View. Filtering, sorting, paging
+and the summary all run in the database on indexed columns of ``funding``.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, func, or_
+from sqlalchemy.orm import aliased
+from sqlmodel import Session, select
+
+from stapp.db.models import CatalogEntry, Customer, Funding, Location
+from stapp.domain.funding import NO_FUNDER, NO_OUTCOME, CatalogKind, FundingOutcome, FundingStatus
+from stapp.domain.listing import ListQuery, query_choice, query_choices, query_date, query_ids, query_int
+from stapp.domain.money import format_cents
+from stapp.domain.permissions import Permission
+from stapp.services.auth import Actor
+from stapp.services.authz import location_clause, require
+
+PAGE_SIZES = (10, 25, 50, 100)
+DEFAULT_PAGE_SIZE = 25
+SORTS = {
+    "id": "ID",
+    "created": "Created Date",
+    "customer": "Customer",
+    "amount_expected": "Amount Expected",
+    "date_expected": "Expected Date",
+    "funder": "Funder",
+    "status": "Status",
+    "outcome": "Outcome",
+}
+COLUMNS = [
+    "ID", "Customer", "Location", "Funder", "Funding Type", "Status", "Outcome", "Amount Expected",
+    "Net Received", "Remaining", "Date Expected", "Created",
+]
+OUTCOME_CHOICES = [o.value for o in FundingOutcome] + [NO_OUTCOME]
+
+
+def utc_day_start(day: date) -> datetime:
+    """Midnight UTC at the start of ``day``: date ranges are inclusive whole UTC days."""
+    return datetime(day.year, day.month, day.day, tzinfo=UTC)
+
+
+def parse_query(params: Mapping[str, str]) -> ListQuery:
+    """The list's filters, sort and page from the URL's query parameters."""
+    params = params if isinstance(params, Mapping) else {}
+    return ListQuery(
+        filters={
+            "created_from": query_date(params, "created_from"),
+            "created_to": query_date(params, "created_to"),
+            "expected_from": query_date(params, "expected_from"),
+            "expected_to": query_date(params, "expected_to"),
+            "funders": query_ids(params, "funders"),
+            "statuses": query_choices(params, "statuses", [s.value for s in FundingStatus]),
+            "outcomes": query_choices(params, "outcomes", OUTCOME_CHOICES),
+            "locations": query_ids(params, "locations"),
+        },
+        sort=query_choice(params, "sort", SORTS, "id"),
+        direction=query_choice(params, "dir", ("asc", "desc"), "desc"),
+        page=query_int(params, "page", 1),
+        size=query_int(params, "size", DEFAULT_PAGE_SIZE, allowed=PAGE_SIZES),
+    )
+
+
+def _where(actor: Actor, q: ListQuery) -> list:
+    f = q.filters
+    conds = [location_clause(actor, Permission.FUNDING_DETAILS_VIEW, Funding.location_id)]
+    if f.get("created_from"):
+        conds.append(Funding.created_at >= utc_day_start(f["created_from"]))
+    if f.get("created_to"):
+        conds.append(Funding.created_at < utc_day_start(f["created_to"] + timedelta(days=1)))
+    if f.get("expected_from"):
+        conds.append(Funding.date_expected >= f["expected_from"])
+    if f.get("expected_to"):
+        conds.append(Funding.date_expected <= f["expected_to"])
+    if f.get("funders"):
+        conds.append(Funding.funder_id.in_(f["funders"]))
+    if f.get("statuses"):
+        conds.append(Funding.status.in_(f["statuses"]))
+    if f.get("outcomes"):
+        outcomes = [o for o in f["outcomes"] if o != NO_OUTCOME]
+        parts = [Funding.outcome.in_(outcomes)] if outcomes else []
+        if NO_OUTCOME in f["outcomes"]:
+            parts.append(Funding.outcome.is_(None))
+        conds.append(or_(*parts))
+    if f.get("locations"):
+        conds.append(Funding.location_id.in_(f["locations"]))
+    return conds
+
+
+@dataclass(frozen=True)
+class EntriesPage:
+    rows: list[dict[str, Any]]
+    total: int
+    page: int
+    pages: int
+    summary: dict[str, str]
+
+
+def _select_rows(actor: Actor, q: ListQuery):
+    funder = aliased(CatalogEntry)
+    ftype = aliased(CatalogEntry)
+    remaining = func.coalesce(Funding.amount_expected_cents, 0) - Funding.net_received_cents
+    query = (
+        select(
+            Funding.id,
+            Funding.customer_id,
+            Customer.first_name,
+            Customer.last_name,
+            Location.name,
+            funder.name,
+            ftype.name,
+            Funding.status,
+            Funding.outcome,
+            Funding.amount_expected_cents,
+            Funding.net_received_cents,
+            remaining,
+            Funding.date_expected,
+            Funding.created_at,
+        )
+        .join(Customer, Customer.id == Funding.customer_id)
+        .join(Location, Location.id == Funding.location_id)
+        .join(funder, funder.id == Funding.funder_id, isouter=True)
+        .join(ftype, ftype.id == Funding.funding_type_id, isouter=True)
+        .where(and_(*_where(actor, q)))
+    )
+    key = {
+        "id": Funding.id,
+        "created": Funding.created_at,
+        "customer": func.lower(Customer.last_name + " " + Customer.first_name),
+        "amount_expected": Funding.amount_expected_cents,
+        "date_expected": Funding.date_expected,
+        "funder": funder.name,
+        "status": Funding.status,
+        "outcome": Funding.outcome,
+    }[q.sort]
+    if q.direction == "asc":
+        query = query.order_by(key.asc().nulls_first(), Funding.id.asc())
+    else:
+        query = query.order_by(key.desc().nulls_last(), Funding.id.desc())
+    return query
+
+
+def _row(r) -> dict[str, Any]:  # noqa: ANN001
+    (fid, customer_id, first, last, location, funder, ftype, status, outcome, expected, net, remaining,
+     date_expected, created_at) = r
+    return {
+        "id": fid,
+        "customer_id": customer_id,
+        "customer": f"{first} {last}",
+        "location": location,
+        "funder": funder or NO_FUNDER,
+        "funding_type": ftype or "",
+        "status": status,
+        "outcome": outcome or "",
+        "amount_expected": format_cents(expected or 0),
+        "net_received": format_cents(net),
+        "remaining": format_cents(remaining),
+        "date_expected": date_expected.isoformat() if date_expected else "",
+        "created": created_at.strftime("%Y-%m-%d") if created_at else "",
+    }
+
+
+def summary(session: Session, actor: Actor, q: ListQuery) -> dict[str, Any]:
+    """Count and totals over the whole filtered set, not just the page."""
+    expected = func.coalesce(func.sum(func.coalesce(Funding.amount_expected_cents, 0)), 0)
+    net = func.coalesce(func.sum(Funding.net_received_cents), 0)
+    count, exp, got = session.exec(
+        select(func.count(Funding.id), expected, net).where(and_(*_where(actor, q)))
+    ).one()
+    return {"count": int(count), "expected_cents": int(exp), "net_cents": int(got), "remaining_cents": int(exp - got)}
+
+
+def list_entries(session: Session, actor: Actor, q: ListQuery) -> EntriesPage:
+    require(actor, Permission.COMPANY_ACCOUNTING_VIEW)
+    totals = summary(session, actor, q)
+    pages = max(1, -(-totals["count"] // q.size))
+    page = min(q.page, pages)
+    rows = session.exec(_select_rows(actor, q).offset((page - 1) * q.size).limit(q.size)).all()
+    return EntriesPage(
+        rows=[_row(r) for r in rows],
+        total=totals["count"],
+        page=page,
+        pages=pages,
+        summary={
+            "count": f"{totals['count']:,}",
+            "expected": format_cents(totals["expected_cents"]),
+            "net": format_cents(totals["net_cents"]),
+            "remaining": format_cents(totals["remaining_cents"]),
+        },
+    )
+
+
+def export_csv(session: Session, actor: Actor, q: ListQuery, *, batch: int = 2000) -> Iterator[str]:
+    """Exactly the filtered set, every page, with the list's columns, streamed in chunks."""
+    require(actor, Permission.COMPANY_ACCOUNTING_VIEW)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(COLUMNS)
+    yield buffer.getvalue()
+    result = session.exec(_select_rows(actor, q).execution_options(yield_per=batch))
+    for chunk in result.partitions(batch):
+        buffer.seek(0)
+        buffer.truncate()
+        for r in chunk:
+            row = _row(r)
+            writer.writerow(
+                [
+                    row["id"], _csv_safe(row["customer"]), row["location"], _csv_safe(row["funder"]),
+                    _csv_safe(row["funding_type"]), row["status"], row["outcome"], row["amount_expected"],
+                    row["net_received"], row["remaining"], row["date_expected"], row["created"],
+                ]
+            )
+        yield buffer.getvalue()
+
+
+def _csv_safe(value: str) -> str:
+    """Neutralise spreadsheet formulas in user-entered text (CSV injection)."""
+    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+
+
+def filter_options(session: Session, actor: Actor) -> dict[str, list[dict[str, str]]]:
+    """Funders and locations offered by the filter bar."""
+    require(actor, Permission.COMPANY_ACCOUNTING_VIEW)
+    funders = session.exec(
+        select(CatalogEntry).where(CatalogEntry.kind == CatalogKind.FUNDER.value).order_by(CatalogEntry.name)
+    ).all()
+    locations = session.exec(
+        select(Location)
+        .where(location_clause(actor, Permission.FUNDING_DETAILS_VIEW, Location.id))
+        .order_by(Location.name)
+    ).all()
+    return {
+        "funders": [{"value": str(f.id), "label": f.name} for f in funders],
+        "locations": [{"value": str(loc.id), "label": loc.name} for loc in locations],
+        "statuses": [{"value": s.value, "label": s.value} for s in FundingStatus],
+        "outcomes": [{"value": o.value, "label": o.value} for o in FundingOutcome]
+        + [{"value": NO_OUTCOME, "label": "No outcome yet"}],
+    }

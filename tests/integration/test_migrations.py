@@ -1,0 +1,75 @@
+"""The committed migrations build the schema the models describe, on SQLite and on PostgreSQL."""
+
+from datetime import UTC, datetime, timedelta, timezone
+
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlmodel import SQLModel, select
+
+import stapp.db.models  # noqa: F401
+from stapp.db.engine import make_engine, read_session, write_session
+from stapp.db.models import Customer, Location
+from stapp.services import auth
+from stapp.services.demo import seed_demo
+from tests.integration.conftest import migrate
+
+
+def _assert_schema_matches_models(engine):
+    with engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn), SQLModel.metadata)
+    assert diff == [], f"models changed without a migration: {diff}"
+
+
+def _round_trip(engine):
+    with write_session(engine) as s:
+        seed_demo(s, customers=4)
+    created = datetime(2026, 3, 1, 9, 30, tzinfo=timezone(timedelta(hours=-5)))
+    with write_session(engine) as s:
+        austin = s.exec(select(Location).where(Location.name == "Austin")).one()
+        s.add(
+            Customer(
+                first_name="Round",
+                last_name="Trip",
+                address_line1="1 Main",
+                city="Austin",
+                state="TX",
+                zip_code="78701",
+                location_id=austin.id,
+                created_at=created,
+            )
+        )
+    with read_session(engine) as s:
+        row = s.exec(select(Customer).where(Customer.last_name == "Trip")).one()
+        assert row.created_at == created and row.created_at.tzinfo == UTC
+        austin = s.get(Location, row.location_id)
+        assert austin.sales_tax_bps == 825
+    with write_session(engine) as s:
+        token = auth.sign_in(s, "sales@example.com", "stapp-sales")
+    with read_session(engine) as s:
+        assert auth.resolve(s, token).email == "sales@example.com"
+
+
+def test_migrations_on_sqlite_build_the_models_schema_and_round_trip(tmp_path):
+    url = f"sqlite:///{tmp_path / 'migrated.db'}"
+    migrate(url)
+    engine = make_engine(url)
+    _assert_schema_matches_models(engine)
+    _round_trip(engine)
+    with engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+        assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+    engine.dispose()
+
+
+def test_migrations_on_postgres_build_the_models_schema_and_round_trip(postgres_url):
+    migrate(postgres_url)
+    engine = make_engine(postgres_url)
+    _assert_schema_matches_models(engine)
+    _round_trip(engine)
+    engine.dispose()
+
+
+def test_migrating_twice_is_harmless(tmp_path):
+    url = f"sqlite:///{tmp_path / 'twice.db'}"
+    migrate(url)
+    migrate(url)

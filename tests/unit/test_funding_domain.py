@@ -1,0 +1,95 @@
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from stapp.domain.errors import ValidationFailed
+from stapp.domain.funding import FundingOutcome, FundingStatus, totals, validate_funding, validate_transaction
+
+OPTS = {"funders": {"1": 1}, "funding_types": {"2": 2}, "reasons": {"3": 3}}
+GOOD = {"funder_id": "1", "funding_type_id": "2", "status": "PENDING", "amount_expected": "1,500.25"}
+
+
+def test_net_received_is_the_sum_and_remaining_is_expected_minus_it():
+    t = totals(150025, [100000, -2500, 50000])
+    assert t.net_received_cents == 147500
+    assert t.remaining_cents == 2525
+
+
+def test_a_funding_without_an_expected_amount_counts_it_as_zero():
+    assert totals(None, [1000]).remaining_cents == -1000
+
+
+@given(
+    st.one_of(st.none(), st.integers(-9_999_999, 9_999_999)),
+    st.lists(st.integers(-9_999_999, 9_999_999).filter(bool), max_size=60),
+)
+def test_totals_are_exact_for_any_transactions(expected, amounts):
+    t = totals(expected, amounts)
+    assert t.net_received_cents == sum(amounts)
+    assert t.remaining_cents + t.net_received_cents == (expected or 0)
+    assert isinstance(t.remaining_cents, int)
+
+
+def test_a_valid_funding_form_comes_back_clean():
+    clean = validate_funding(GOOD, **OPTS)
+    assert clean["amount_expected"] == 150025
+    assert clean["status"] is FundingStatus.PENDING and clean["outcome"] is None and clean["reason_id"] is None
+
+
+@pytest.mark.parametrize("status", list(FundingStatus))
+@pytest.mark.parametrize("outcome", [*FundingOutcome, None])
+def test_status_and_outcome_are_independent(status, outcome):
+    clean = validate_funding({**GOOD, "status": status.value, "outcome": outcome.value if outcome else ""}, **OPTS)
+    assert clean["status"] is status and clean["outcome"] == outcome
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("funder_id", "", "Funded By is required."),
+        ("funder_id", "9", "Choose a valid funded by."),
+        ("funding_type_id", "", "Funding Type is required."),
+        ("status", "DONE", "Choose a valid funding status."),
+        ("outcome", "WON", "Choose a valid outcome."),
+        ("amount_expected", "100000.00", "Amount Expected must be between -99,999.99 and 99,999.99."),
+        ("amount_expected", "-100000", "Amount Expected must be between -99,999.99 and 99,999.99."),
+        ("amount_expected", "1.005", "Amount Expected must be an amount such as 1234.50 with at most two decimals."),
+        ("amount_expected", "ten", "Amount Expected must be an amount such as 1234.50 with at most two decimals."),
+        ("date_expected", "2026-13-01", "Date Expected must be a valid date."),
+        ("grade_info", "x" * 256, "Grade / Info must be at most 255 characters."),
+    ],
+)
+def test_each_bad_funding_field_gets_its_message(field, value, message):
+    with pytest.raises(ValidationFailed) as exc:
+        validate_funding({**GOOD, field: value}, **OPTS)
+    assert exc.value.errors[field] == message
+
+
+def test_amount_bounds_are_inclusive():
+    assert validate_funding({**GOOD, "amount_expected": "99999.99"}, **OPTS)["amount_expected"] == 9_999_999
+    assert validate_funding({**GOOD, "amount_expected": "-99999.99"}, **OPTS)["amount_expected"] == -9_999_999
+
+
+TX = {"type_id": "5", "transaction_date": "2026-04-01", "amount": "-250.00"}
+
+
+def test_a_negative_transaction_is_a_clawback():
+    assert validate_transaction(TX, transaction_types={"5": 5})["amount"] == -25000
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("amount", "0", "Amount cannot be zero."),
+        ("amount", "", "Amount is required."),
+        ("amount", "100000", "Amount must be between -99,999.99 and 99,999.99."),
+        ("transaction_date", "", "Transaction Date is required."),
+        ("transaction_date", "yesterday", "Transaction Date must be a valid date."),
+        ("type_id", "6", "Choose a valid transaction type."),
+        ("reference", "r" * 256, "Reference must be at most 255 characters."),
+    ],
+)
+def test_each_bad_transaction_field_gets_its_message(field, value, message):
+    with pytest.raises(ValidationFailed) as exc:
+        validate_transaction({**TX, field: value}, transaction_types={"5": 5})
+    assert exc.value.errors[field] == message

@@ -1,0 +1,120 @@
+"""Company-wide Funding Entries: filters, sort, pages, summary and CSV, computed in the database."""
+
+import csv
+import io
+
+import pytest
+from sqlalchemy import func
+from sqlmodel import select
+
+from stapp.db.engine import read_session
+from stapp.db.models import CatalogEntry, Funding, Location
+from stapp.domain.errors import PermissionDenied
+from stapp.domain.money import parse_cents
+from stapp.services import funding_entries as svc
+
+
+def _q(**params):
+    return svc.parse_query({k: str(v) for k, v in params.items()})
+
+
+def _list(actor, **params):
+    with read_session() as s:
+        return svc.list_entries(s, actor, _q(**params))
+
+
+def test_only_company_accounting_view_may_open_the_list(actor_for):
+    with read_session() as s, pytest.raises(PermissionDenied):
+        svc.list_entries(s, actor_for("sales@example.com"), _q())
+
+
+def test_the_summary_covers_the_whole_filtered_set_not_just_the_page(actor_for):
+    acct = actor_for("accounting@example.com")
+    page = _list(acct, size=10)
+    with read_session() as s:
+        fundings = s.exec(select(Funding)).all()
+    assert page.total == len(fundings) and len(page.rows) == 10 and page.pages == 2
+    expected = sum(f.amount_expected_cents or 0 for f in fundings)
+    net = sum(f.net_received_cents for f in fundings)
+    assert parse_cents(page.summary["expected"]) == expected
+    assert parse_cents(page.summary["net"]) == net
+    assert parse_cents(page.summary["remaining"]) == expected - net
+
+
+def test_filters_combine_statuses_outcomes_locations_and_funders(actor_for):
+    acct = actor_for("accounting@example.com")
+    with read_session() as s:
+        dallas = s.exec(select(Location).where(Location.name == "Dallas")).one()
+        capital = s.exec(select(CatalogEntry).where(CatalogEntry.name == "Monitoring Capital")).one()
+    complete = _list(acct, statuses="COMPLETE")
+    assert complete.rows and {r["status"] for r in complete.rows} == {"COMPLETE"}
+    none_yet = _list(acct, outcomes="none")
+    assert none_yet.rows and {r["outcome"] for r in none_yet.rows} == {""}
+    mixed = _list(acct, outcomes="none,REJECTED")
+    assert {r["outcome"] for r in mixed.rows} == {"", "REJECTED"}
+    dallas_rows = _list(acct, locations=dallas.id, funders=capital.id)
+    assert dallas_rows.rows and all(r["location"] == "Dallas" and r["funder"] == "Monitoring Capital"
+                                    for r in dallas_rows.rows)
+
+
+def test_date_ranges_are_inclusive_utc_days(actor_for):
+    acct = actor_for("accounting@example.com")
+    with read_session() as s:
+        f = s.exec(select(Funding).order_by(Funding.id)).first()
+    day = f.created_at.date().isoformat()
+    rows = _list(acct, created_from=day, created_to=day).rows
+    assert f.id in [r["id"] for r in rows]
+    exp = f.date_expected.isoformat()
+    assert all(r["date_expected"] == exp for r in _list(acct, expected_from=exp, expected_to=exp).rows)
+
+
+@pytest.mark.parametrize("sort", list(svc.SORTS))
+@pytest.mark.parametrize("direction", ["asc", "desc"])
+def test_every_sort_orders_the_rows_and_paging_never_repeats_a_row(actor_for, sort, direction):
+    acct = actor_for("accounting@example.com")
+    first = _list(acct, sort=sort, dir=direction, size=10, page=1)
+    second = _list(acct, sort=sort, dir=direction, size=10, page=2)
+    ids = [r["id"] for r in first.rows + second.rows]
+    assert len(ids) == len(set(ids)) == first.total
+
+
+def test_default_order_is_id_descending_and_garbage_in_the_url_is_ignored(actor_for):
+    acct = actor_for("accounting@example.com")
+    page = _list(acct, sort="DROP TABLE", dir="sideways", size=7, page="-3", statuses="NOPE", funders="x,1e9")
+    ids = [r["id"] for r in page.rows]
+    assert ids == sorted(ids, reverse=True) and len(ids) == 14  # size 7 is not offered: default 25
+
+
+def test_rows_come_only_from_locations_with_funding_details_view(actor_for):
+    from stapp.db.engine import write_session
+    from stapp.db.models import Group, GroupPermission, User, UserGroup
+    from stapp.domain.permissions import Permission
+
+    with write_session() as s:
+        austin = s.exec(select(Location).where(Location.name == "Austin")).one()
+        sales = s.exec(select(User).where(User.email == "sales@example.com")).one()
+        group = Group(name="Austin accounting")
+        s.add(group)
+        s.flush()
+        s.add(GroupPermission(group_id=group.id, permission=Permission.COMPANY_ACCOUNTING_VIEW.value))
+        s.add(UserGroup(user_id=sales.id, group_id=group.id))
+    page = _list(actor_for("sales@example.com"), size=100)
+    with read_session() as s:
+        austin_count = s.exec(select(func.count()).select_from(Funding).where(Funding.location_id == austin.id)).one()
+    assert page.total == austin_count and {r["location"] for r in page.rows} == {"Austin"}
+
+
+def test_csv_export_is_exactly_the_filtered_set_with_the_list_columns(actor_for):
+    acct = actor_for("accounting@example.com")
+    with read_session() as s:
+        text = "".join(svc.export_csv(s, acct, _q(statuses="COMPLETE", size=10)))
+    rows = list(csv.reader(io.StringIO(text)))
+    assert rows[0] == svc.COLUMNS
+    listed = _list(acct, statuses="COMPLETE", size=100)
+    assert [int(r[0]) for r in rows[1:]] == [r["id"] for r in listed.rows]
+    assert all(r[5] == "COMPLETE" for r in rows[1:])
+
+
+def test_csv_neutralises_spreadsheet_formulas():
+    assert svc._csv_safe("=HYPERLINK(1)") == "'=HYPERLINK(1)"
+    assert svc._csv_safe("Alarm Funding Co") == "Alarm Funding Co"
