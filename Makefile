@@ -9,7 +9,7 @@ export REFLEX_HTTP_CLIENT_BIND_ADDRESS := 0.0.0.0
 export NPM_CONFIG_REGISTRY := https://registry.npmjs.org
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: run test lint unit integration security faults browser chromium venv clean bench
+.PHONY: run test lint unit integration security faults browser browser-production chromium venv clean bench
 
 $(VENV)/.installed: pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -50,7 +50,12 @@ faults: venv
 browser: venv chromium
 	$(PY) -m pytest -q tests/browser
 
-test: venv chromium lint unit integration security faults browser
+# The same browser suite on the production stack: PostgreSQL, Redis state, three backend workers
+# (skipped, saying so, without STAPP_TEST_POSTGRES_URL and STAPP_TEST_REDIS_URL; .ci/run sets them).
+browser-production: venv chromium
+	STAPP_TEST_STACK=production $(PY) -m pytest -q -rs tests/browser
+
+test: venv chromium lint unit integration security faults browser browser-production
 
 clean:
 	rm -rf .web .states var/test

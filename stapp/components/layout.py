@@ -90,6 +90,7 @@ def app_shell(title: str, content: Callable[[], rx.Component]) -> Callable[[], r
             rx.hstack(
                 sidebar(),
                 rx.box(topbar(title), content(), padding="24px", width="100%", max_width="1200px"),
+                rx.box(id="served-by", custom_attrs={"data-worker": AppState.served_by}, display="none"),
                 spacing="0",
                 align="start",
                 width="100%",

@@ -232,6 +232,7 @@ def _content() -> rx.Component:
                 rx.vstack(rx.foreach(FundingState.cards, _card), spacing="4", width="100%"),
                 rx.cond(FundingState.loaded, rx.text(NO_FUNDINGS, color_scheme="gray")),
             ),
+            rx.moment(interval=2000, on_change=FundingState.poll, display="none"),
             _funding_dialog(),
             _transaction_dialog(),
             _confirm_dialog(),

@@ -235,6 +235,19 @@ def _names(session: Session, ids: set[int]) -> dict[int, str]:
     return dict(session.exec(select(CatalogEntry.id, CatalogEntry.name).where(CatalogEntry.id.in_(ids))).all())
 
 
+def customer_version(session: Session, actor: Actor, customer_id: object) -> str:
+    """A cheap fingerprint of the customer's fundings: it changes with every funding or transaction change.
+
+    Every transaction change rewrites its funding's ``updated_at`` (same database transaction), and a deleted
+    funding lowers the count, so two equal fingerprints mean the Funding tab would show the same thing.
+    """
+    customer = get_customer(session, actor, customer_id, Permission.FUNDING_DETAILS_VIEW)
+    count, latest = session.exec(
+        select(func.count(Funding.id), func.max(Funding.updated_at)).where(Funding.customer_id == customer.id)
+    ).one()
+    return f"{count}:{latest}"
+
+
 def customer_fundings(session: Session, actor: Actor, customer_id: object) -> tuple[Customer, list[dict[str, Any]]]:
     """The Funding tab: one card per funding, newest first, with display strings and its transactions."""
     customer = get_customer(session, actor, customer_id, Permission.FUNDING_DETAILS_VIEW)

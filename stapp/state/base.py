@@ -6,7 +6,10 @@ actor from the session token on the server (``_actor``); nothing the browser sen
 
 from __future__ import annotations
 
+import hashlib
 import logging
+import os
+import socket
 
 import reflex as rx
 from sqlmodel import Session
@@ -18,6 +21,13 @@ from stapp.services import audit, auth, financing_setup
 from stapp.services.auth import SESSION_COOKIE, Actor
 
 log = logging.getLogger("stapp")
+
+
+def worker_tag() -> str:
+    """An opaque tag of the backend worker process running now (no host name or pid reaches the browser).
+
+    Computed on each call: workers may be forked after this module was imported."""
+    return "w-" + hashlib.sha256(f"{socket.gethostname()}:{os.getpid()}".encode()).hexdigest()[:8]
 
 
 class AppState(rx.State):
@@ -33,6 +43,12 @@ class AppState(rx.State):
     can_integrations: bool = False
     can_funding_catalogs: bool = False
     can_company_financing: bool = False
+
+    @rx.var(cache=False)
+    def served_by(self) -> str:
+        """The worker that handled this browser's latest event: with several workers (Redis), operations can
+        tell them apart, and the production-stack browser run proves sessions and live updates cross them."""
+        return worker_tag()
 
     def _actor(self, session: Session) -> Actor:
         """The signed-in actor, resolved from the server-side session on every call."""

@@ -81,7 +81,10 @@ class FundingState(CustomerState):
     confirm_kind: str = ""
     confirm_id: int = 0
 
+    _version: str = ""  # fingerprint of what ``cards`` shows (server only), see ``poll``
+
     def _reload(self, session, actor) -> None:  # noqa: ANN001
+        self._version = svc.customer_version(session, actor, self.router.page.params.get("id", ""))
         customer, cards = svc.customer_fundings(session, actor, self.router.page.params.get("id", ""))
         self._set_customer(session, actor, customer)
         self.cards = [FundingCard(**card) for card in cards]
@@ -105,6 +108,24 @@ class FundingState(CustomerState):
                 actor = self._actor(session)
                 self._reload(session, actor)
                 self._set_options(svc.form_options(session))
+        except NotFound as exc:
+            self.cards, self.customer, self.customer_error = [], {}, exc.message
+        except AppError as exc:
+            return self._fail(exc)
+        return None
+
+    @rx.event
+    def poll(self, _value: object = None):
+        """Every two seconds while the tab is open: re-read only when another user (on any worker) changed a
+        funding or transaction of this customer, so everyone's Net Received and Remaining stay live."""
+        if not self.loaded or not self.customer.get("id"):
+            return None
+        try:
+            with read_session() as session:
+                actor = self._actor(session)
+                if svc.customer_version(session, actor, self.router.page.params.get("id", "")) == self._version:
+                    return None
+                self._reload(session, actor)
         except NotFound as exc:
             self.cards, self.customer, self.customer_error = [], {}, exc.message
         except AppError as exc:

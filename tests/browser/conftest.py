@@ -45,6 +45,42 @@ class Server:
         self.offset = len(self.log_path.read_text(errors="replace"))
 
 
+# STAPP_TEST_STACK=production runs the same suite on the production stack: PostgreSQL, Redis as the state
+# store and three backend workers (make test runs it once that way too).
+STACK = os.environ.get("STAPP_TEST_STACK", "sqlite")
+WORKERS = 3 if STACK == "production" else 1
+
+
+def _production_stack(env: dict[str, str]) -> None:
+    """A fresh PostgreSQL database and an empty Redis database for this run, or skip saying why."""
+    pg_url, redis_url = os.environ.get("STAPP_TEST_POSTGRES_URL"), os.environ.get("STAPP_TEST_REDIS_URL")
+    if not pg_url or not redis_url:
+        pytest.skip("the production-stack browser run needs STAPP_TEST_POSTGRES_URL and STAPP_TEST_REDIS_URL "
+                    "(.ci/run sets them to the PostgreSQL and Redis at 127.0.0.1)")
+    import redis
+    from sqlalchemy import create_engine, make_url, text
+
+    url = make_url(pg_url)
+    name = f"stapp_browser_{PORT}"  # two runs on one machine (different ports) never share a database
+    engine = create_engine(url, isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    except Exception as exc:  # noqa: BLE001
+        pytest.skip(f"PostgreSQL at {url.host}:{url.port} is not reachable: {exc}")
+    finally:
+        engine.dispose()
+    index = 8 + PORT % 8  # nor a Redis database (0-7 are left to other users of the server)
+    redis_db = f"{redis_url.rsplit('/', 1)[0]}/{index}" if redis_url.count("/") >= 3 else f"{redis_url}/{index}"
+    redis.Redis.from_url(redis_db).flushdb()
+    env.update(
+        STAPP_DATABASE_URL=url.set(database=name).render_as_string(hide_password=False),
+        REFLEX_REDIS_URL=redis_db,
+        GRANIAN_WORKERS=str(WORKERS),
+    )
+
+
 @pytest.fixture(scope="session")
 def server() -> Iterator[Server]:
     workdir = ROOT / "var" / "test"
@@ -52,7 +88,7 @@ def server() -> Iterator[Server]:
     db = workdir / "browser.db"
     for suffix in ("", "-wal", "-shm"):
         Path(f"{db}{suffix}").unlink(missing_ok=True)
-    log_path = workdir / "browser-server.log"
+    log_path = workdir / f"browser-server-{STACK}.log"
     env = dict(os.environ)
     env.update(
         STAPP_DATABASE_URL=f"sqlite:///{db}",
@@ -65,6 +101,9 @@ def server() -> Iterator[Server]:
         PYTHONUNBUFFERED="1",
     )
     env.pop("REFLEX_REDIS_URL", None)
+    env.pop("GRANIAN_WORKERS", None)
+    if STACK == "production":
+        _production_stack(env)
     with log_path.open("w") as log:
         proc = subprocess.Popen(
             [sys.executable, "-m", "stapp.cli", "run"],

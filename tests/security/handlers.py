@@ -740,6 +740,8 @@ REGISTRY: dict[str, Spec] = {
         note="an empty History on any failure; the page's load_customer says why"),
     # --- funding ----------------------------------------------------------------------------------
     "FundingState.load": Spec(P.FUNDING_DETAILS_VIEW, **FUND),
+    "FundingState.poll": Spec(P.FUNDING_DETAILS_VIEW, **FUND, setup=LOAD, args=lambda c: (None,), kinds=("any",),
+                              quiet=True, positive="none", note="re-reads only when a funding changed: no-op here"),
     "FundingState.open_add_funding": Spec(PUBLIC),
     "FundingState.open_edit_funding": Spec(P.FUNDING_DETAILS_MODIFY, **FUND, setup=LOAD,
                                            args=lambda c: (c.r.funding,), kinds=("int",)),
