@@ -118,6 +118,15 @@ def generate(url: str, *, locations: int, customers: int, applications: int, fun
         "id": i, "funding_id": 1 + (i - 1) // per_funding if (i - 1) // per_funding < fundings else fundings,
         "type_id": 6, "transaction_date": date(2026, 1, 1), "amount_cents": 10000, "reference": "", "note": "",
         "created_by_id": 1, "created_at": now}, m.FundingTransaction, "transactions")
+    # the customer with 1,000 transactions (customer 1, on a funding of its own)
+    big = fundings + 1
+    with engine.begin() as conn:
+        conn.execute(insert(m.Funding), [{**funding_row(big), "customer_id": 1, "location_id": 1 + 1 % locations,
+                                          "net_received_cents": 1000 * 2500}])
+        conn.execute(insert(m.FundingTransaction), [{
+            "funding_id": big, "type_id": 6 + (n % 7 == 0), "transaction_date": date(2025, 1, 1) + timedelta(days=n % 600),
+            "amount_cents": 2500, "reference": f"CHK-{n:05d}", "note": "monthly payout" if n % 3 else "",
+            "created_by_id": 1, "created_at": now} for n in range(1000)])
     engine.dispose()
 
 
@@ -151,10 +160,19 @@ def measure(url: str, repeat: int) -> list[dict]:
         "expected range": {"expected_from": "2026-04-01", "expected_to": "2026-06-30"},
         "combined": {"statuses": "COMPLETE", "funders": "1,2", "locations": "3,4,5", "created_from": "2025-06-01"},
     }
+    def deep_by_next(s, parse, run, params):  # noqa: ANN001, ANN202
+        """Page 400 as the pager reaches it: Next from page 399, with that page's cursor (no OFFSET)."""
+        before = run(s, actor, parse({**params, "page": "399"}))
+        return parse({**params, "page": "400", "after": before.last})
+
     for name, params in entry_filters.items():
-        for page in ("1", "400"):
-            q = funding_entries.parse_query({**params, "page": page, "size": "25"})
+        for page in ("1", "400", "400 next"):
             with Session(engine) as s:
+                if page == "400 next":
+                    q = deep_by_next(s, funding_entries.parse_query, funding_entries.list_entries,
+                                     {**params, "size": "25"})
+                else:
+                    q = funding_entries.parse_query({**params, "page": page, "size": "25"})
                 cases.append({"list": "Funding Entries", "filter": name, "page": page,
                               **_timed(lambda q=q, s=s: funding_entries.list_entries(s, actor, q), repeat)})
     app_filters = {
@@ -163,11 +181,26 @@ def measure(url: str, repeat: int) -> list[dict]:
         "combined": {"statuses": "Approved,In Review", "locations": "3,4,5", "created_from": "2025-06-01"},
     }
     for name, params in app_filters.items():
-        for page in ("1", "400"):
-            q = application_lists.parse_query({**params, "page": page, "size": "50"}, company=True)
+        for page in ("1", "400", "400 next"):
             with Session(engine) as s:
+                if page == "400 next":
+                    q = deep_by_next(s, lambda p: application_lists.parse_query(p, company=True),
+                                     application_lists.company_applications, {**params, "size": "50"})
+                else:
+                    q = application_lists.parse_query({**params, "page": page, "size": "50"}, company=True)
                 cases.append({"list": "Company Financing", "filter": name, "page": page,
                               **_timed(lambda q=q, s=s: application_lists.company_applications(s, actor, q), repeat)})
+    from stapp.services import funding as funding_svc
+
+    def funding_tab():  # noqa: ANN202
+        with Session(engine) as s:
+            _, cards = funding_svc.customer_fundings(s, actor, 1)
+        return cards
+
+    cards = funding_tab()
+    payload = len(json.dumps(cards, default=str).encode())
+    cases.append({"list": "Funding tab", "filter": f"{sum(len(c['transactions']) for c in cards)} tx", "page": "-",
+                  "bytes": payload, **_timed(funding_tab, repeat)})
     engine.dispose()
     return cases
 
@@ -241,9 +274,10 @@ def main() -> int:
         cases = measure(url, args.repeat)
         refs = floor_and_common(url, args.repeat)
         results["runs"][name] = {"queries": cases, "references": refs}
-        print(f"  {'list':18} {'filter':15} {'page':>5} {'p50 ms':>8} {'p95 ms':>8}")
+        print(f"  {'list':18} {'filter':15} {'page':>8} {'p50 ms':>8} {'p95 ms':>8}")
         for c in cases:
-            print(f"  {c['list']:18} {c['filter']:15} {c['page']:>5} {c['p50_ms']:>8} {c['p95_ms']:>8}")
+            extra = f"  {c['bytes']:,} bytes of state" if "bytes" in c else ""
+            print(f"  {c['list']:18} {c['filter']:15} {c['page']:>8} {c['p50_ms']:>8} {c['p95_ms']:>8}{extra}")
         for r in refs:
             print(f"  {r['reference']:40} p50 {r['p50_ms']:>8} ms  (stapp {r['stapp_p50_ms']} ms, ratio {r['ratio']})")
     out = ROOT / "bench" / "results.json"

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import base64
+import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime
 from urllib.parse import urlencode
 
 MAX_LIST_ITEMS = 200
@@ -65,6 +67,8 @@ class ListQuery:
     direction: str = "desc"
     page: int = 1
     size: int = 25
+    after: str = ""  # a cursor token: this page starts right after that row (Next)
+    before: str = ""  # ... or ends right before it (Previous)
 
     def to_params(self) -> dict[str, str]:
         """The URL form of this query, omitting defaults and empty filters."""
@@ -79,7 +83,83 @@ class ListQuery:
             else:
                 out[key] = str(value)
         out.update(sort=self.sort, dir=self.direction, page=str(self.page), size=str(self.size))
+        if self.after:
+            out["after"] = self.after
+        elif self.before:
+            out["before"] = self.before
         return out
 
     def to_query_string(self) -> str:
         return urlencode(self.to_params())
+
+
+# --- keyset pagination cursors --------------------------------------------------------------------------
+# Previous and Next carry the sort key and id of the row at the page's edge, so the next page is found by
+# an index seek instead of skipping (OFFSET) every row before it. A token is only a position, never a
+# permission: the query it feeds keeps every filter and location rule, and a token that does not fit the
+# query (other sort, direction, page or key type) is ignored.
+
+MAX_TOKEN = 400
+CURSOR_KINDS = ("int", "str", "date", "datetime")
+
+
+@dataclass(frozen=True)
+class Cursor:
+    """The sort key value (``None`` for a NULL key) and id of the row at a page's edge."""
+
+    sort: str
+    direction: str
+    page: int
+    value: int | str | date | datetime | None
+    ident: int
+
+    def token(self) -> str:
+        value = self.value
+        if isinstance(value, datetime):
+            wire: object = ["datetime", value.astimezone(UTC).isoformat()]
+        elif isinstance(value, date):
+            wire = ["date", value.isoformat()]
+        elif isinstance(value, bool) or value is None:
+            wire = None
+        elif isinstance(value, int):
+            wire = ["int", value]
+        else:
+            wire = ["str", str(value)]
+        raw = json.dumps([self.sort, self.direction, self.page, wire, self.ident], separators=(",", ":"))
+        return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def read_cursor(token: object, *, sort: str, direction: str, page: int, kind: str) -> Cursor | None:
+    """The cursor in ``token`` when it belongs to this sort, direction and page and holds a ``kind`` key."""
+    if not isinstance(token, str) or not token or len(token) > MAX_TOKEN:
+        return None
+    try:
+        data = json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)).decode())
+        t_sort, t_dir, t_page, wire, ident = data
+    except (ValueError, TypeError, UnicodeDecodeError):
+        return None
+    if (t_sort, t_dir, t_page) != (sort, direction, page) or type(ident) is not int or not 0 < ident <= 2**62:
+        return None
+    if wire is None:
+        return Cursor(sort, direction, page, None, ident)
+    if not isinstance(wire, list) or len(wire) != 2 or wire[0] != kind:
+        return None
+    tag, value = wire
+    try:
+        if tag == "int" and type(value) is int and abs(value) <= 2**62:
+            return Cursor(sort, direction, page, value, ident)
+        if tag == "str" and isinstance(value, str) and len(value) <= 255:
+            return Cursor(sort, direction, page, value, ident)
+        if tag == "date" and isinstance(value, str):
+            return Cursor(sort, direction, page, date.fromisoformat(value), ident)
+        if tag == "datetime" and isinstance(value, str):
+            moment = datetime.fromisoformat(value)
+            return Cursor(sort, direction, page, moment, ident) if moment.tzinfo is not None else None
+    except ValueError:
+        return None
+    return None
+
+
+def query_token(params: Mapping[str, str], name: str) -> str:
+    raw = params.get(name, "")
+    return raw if isinstance(raw, str) and 0 < len(raw) <= MAX_TOKEN else ""

@@ -17,13 +17,22 @@ from sqlmodel import Session, select
 
 from stapp.db.models import Customer, FinanceApplication, FinanceProvider, Location
 from stapp.domain.financing import NOT_SUBMITTED_STAGE, STAGE_LABELS, AppStatus, stage_label
-from stapp.domain.listing import ListQuery, query_choice, query_choices, query_date, query_ids, query_int
+from stapp.domain.listing import (
+    ListQuery,
+    query_choice,
+    query_choices,
+    query_date,
+    query_ids,
+    query_int,
+    query_token,
+)
 from stapp.domain.money import format_cents
 from stapp.domain.permissions import Permission
 from stapp.services.auth import Actor
 from stapp.services.authz import location_clause, require
 from stapp.services.customers import get_customer
 from stapp.services.funding_entries import utc_day_start
+from stapp.services.paging import SortKey, fetch, ordered
 
 SORTS = {"id": "ID", "created": "Created", "amount_requested": "Amount Requested",
          "amount_financed": "Amount Financed", "stage": "Stage"}
@@ -53,6 +62,8 @@ def parse_query(params: Mapping[str, str], *, company: bool) -> ListQuery:
         direction=query_choice(params, "dir", ("asc", "desc"), "desc"),
         page=query_int(params, "page", 1),
         size=query_int(params, "size", 50, allowed=sizes),
+        after=query_token(params, "after"),
+        before=query_token(params, "before"),
     )
 
 
@@ -78,28 +89,33 @@ def _where(q: ListQuery) -> list:
     return conds
 
 
-def _rows_query(conds: list, q: ListQuery):
-    query = (
-        select(FinanceApplication, FinanceProvider.name, Customer.first_name, Customer.last_name, Location.name)
+SORT_KEYS = {
+    "id": SortKey(FinanceApplication.id, "int"),
+    "created": SortKey(FinanceApplication.created_at, "datetime"),
+    "amount_requested": SortKey(FinanceApplication.amount_requested_cents, "int"),
+    "amount_financed": SortKey(FinanceApplication.amount_financed_cents, "int"),
+    "stage": SortKey(FinanceApplication.stage, "str"),
+}
+
+
+def _unordered(conds: list, q: ListQuery):  # noqa: ANN202
+    """The rows for ``conds``, with the sort key as the last column (see services/paging.py)."""
+    return (
+        select(FinanceApplication, FinanceProvider.name, Customer.first_name, Customer.last_name, Location.name,
+               SORT_KEYS[q.sort].expr)
         .join(FinanceProvider, FinanceProvider.id == FinanceApplication.provider_id)
         .join(Customer, Customer.id == FinanceApplication.customer_id)
         .join(Location, Location.id == FinanceApplication.location_id)
         .where(and_(*conds))
     )
-    key = {
-        "id": FinanceApplication.id,
-        "created": FinanceApplication.created_at,
-        "amount_requested": FinanceApplication.amount_requested_cents,
-        "amount_financed": FinanceApplication.amount_financed_cents,
-        "stage": FinanceApplication.stage,
-    }[q.sort]
-    if q.direction == "asc":
-        return query.order_by(key.asc().nulls_first(), FinanceApplication.id.asc())
-    return query.order_by(key.desc().nulls_last(), FinanceApplication.id.desc())
+
+
+def _rows_query(conds: list, q: ListQuery):  # noqa: ANN202
+    return ordered(_unordered(conds, q), SORT_KEYS[q.sort], FinanceApplication.id, q)
 
 
 def _row(r) -> dict[str, Any]:  # noqa: ANN001
-    app, lender, first, last, location = r
+    app, lender, first, last, location = tuple(r)[:5]
     return {
         "id": app.id,
         "customer_id": app.customer_id,
@@ -122,6 +138,8 @@ class AppPage:
     page: int
     pages: int
     summary: dict[str, str]
+    first: str = ""  # cursor tokens of the page's first and last rows (Previous / Next)
+    last: str = ""
 
 
 def _page(session: Session, conds: list, q: ListQuery) -> AppPage:
@@ -133,13 +151,14 @@ def _page(session: Session, conds: list, q: ListQuery) -> AppPage:
         ).where(and_(*conds))
     ).one()
     pages = max(1, -(-count // q.size))
-    page = min(q.page, pages)
-    rows = session.exec(_rows_query(conds, q).offset((page - 1) * q.size).limit(q.size)).all()
+    window = fetch(session, _unordered(conds, q), SORT_KEYS[q.sort], FinanceApplication.id, q, pages)
     return AppPage(
-        rows=[_row(r) for r in rows],
+        rows=[_row(r) for r in window.rows],
         total=count,
-        page=page,
+        page=window.page,
         pages=pages,
+        first=window.first,
+        last=window.last,
         summary={"count": f"{count:,}", "requested": format_cents(int(requested)), "financed": format_cents(int(financed))},
     )
 

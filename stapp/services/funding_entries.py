@@ -19,11 +19,20 @@ from sqlmodel import Session, select
 
 from stapp.db.models import CatalogEntry, Customer, Funding, Location
 from stapp.domain.funding import NO_FUNDER, NO_OUTCOME, CatalogKind, FundingOutcome, FundingStatus
-from stapp.domain.listing import ListQuery, query_choice, query_choices, query_date, query_ids, query_int
+from stapp.domain.listing import (
+    ListQuery,
+    query_choice,
+    query_choices,
+    query_date,
+    query_ids,
+    query_int,
+    query_token,
+)
 from stapp.domain.money import format_cents
 from stapp.domain.permissions import Permission
 from stapp.services.auth import Actor
 from stapp.services.authz import location_clause, require
+from stapp.services.paging import SortKey, fetch, ordered
 
 PAGE_SIZES = (10, 25, 50, 100)
 DEFAULT_PAGE_SIZE = 25
@@ -67,6 +76,8 @@ def parse_query(params: Mapping[str, str]) -> ListQuery:
         direction=query_choice(params, "dir", ("asc", "desc"), "desc"),
         page=query_int(params, "page", 1),
         size=query_int(params, "size", DEFAULT_PAGE_SIZE, allowed=PAGE_SIZES),
+        after=query_token(params, "after"),
+        before=query_token(params, "before"),
     )
 
 
@@ -103,12 +114,25 @@ class EntriesPage:
     page: int
     pages: int
     summary: dict[str, str]
+    first: str = ""  # cursor tokens of the page's first and last rows (Previous / Next)
+    last: str = ""
 
 
-def _select_rows(actor: Actor, q: ListQuery):
+def _unordered(actor: Actor, q: ListQuery) -> tuple[Any, SortKey]:
+    """The list's rows for ``q`` (filters only), with the sort key as the last column."""
     funder = aliased(CatalogEntry)
     ftype = aliased(CatalogEntry)
     remaining = func.coalesce(Funding.amount_expected_cents, 0) - Funding.net_received_cents
+    sort = {
+        "id": SortKey(Funding.id, "int"),
+        "created": SortKey(Funding.created_at, "datetime"),
+        "customer": SortKey(func.lower(Customer.last_name + " " + Customer.first_name), "str"),
+        "amount_expected": SortKey(Funding.amount_expected_cents, "int"),
+        "date_expected": SortKey(Funding.date_expected, "date"),
+        "funder": SortKey(funder.name, "str"),
+        "status": SortKey(Funding.status, "str"),
+        "outcome": SortKey(Funding.outcome, "str"),
+    }[q.sort]
     query = (
         select(
             Funding.id,
@@ -125,6 +149,7 @@ def _select_rows(actor: Actor, q: ListQuery):
             remaining,
             Funding.date_expected,
             Funding.created_at,
+            sort.expr,
         )
         .join(Customer, Customer.id == Funding.customer_id)
         .join(Location, Location.id == Funding.location_id)
@@ -132,26 +157,17 @@ def _select_rows(actor: Actor, q: ListQuery):
         .join(ftype, ftype.id == Funding.funding_type_id, isouter=True)
         .where(and_(*_where(actor, q)))
     )
-    key = {
-        "id": Funding.id,
-        "created": Funding.created_at,
-        "customer": func.lower(Customer.last_name + " " + Customer.first_name),
-        "amount_expected": Funding.amount_expected_cents,
-        "date_expected": Funding.date_expected,
-        "funder": funder.name,
-        "status": Funding.status,
-        "outcome": Funding.outcome,
-    }[q.sort]
-    if q.direction == "asc":
-        query = query.order_by(key.asc().nulls_first(), Funding.id.asc())
-    else:
-        query = query.order_by(key.desc().nulls_last(), Funding.id.desc())
-    return query
+    return query, sort
+
+
+def _select_rows(actor: Actor, q: ListQuery):  # noqa: ANN202
+    query, sort = _unordered(actor, q)
+    return ordered(query, sort, Funding.id, q)
 
 
 def _row(r) -> dict[str, Any]:  # noqa: ANN001
     (fid, customer_id, first, last, location, funder, ftype, status, outcome, expected, net, remaining,
-     date_expected, created_at) = r
+     date_expected, created_at) = tuple(r)[:14]
     return {
         "id": fid,
         "customer_id": customer_id,
@@ -183,13 +199,15 @@ def list_entries(session: Session, actor: Actor, q: ListQuery) -> EntriesPage:
     require(actor, Permission.COMPANY_ACCOUNTING_VIEW)
     totals = summary(session, actor, q)
     pages = max(1, -(-totals["count"] // q.size))
-    page = min(q.page, pages)
-    rows = session.exec(_select_rows(actor, q).offset((page - 1) * q.size).limit(q.size)).all()
+    query, sort = _unordered(actor, q)
+    window = fetch(session, query, sort, Funding.id, q, pages)
     return EntriesPage(
-        rows=[_row(r) for r in rows],
+        rows=[_row(r) for r in window.rows],
         total=totals["count"],
-        page=page,
+        page=window.page,
         pages=pages,
+        first=window.first,
+        last=window.last,
         summary={
             "count": f"{totals['count']:,}",
             "expected": format_cents(totals["expected_cents"]),

@@ -34,6 +34,8 @@ class ListPageMixin(rx.State, mixin=True):
     direction: str = "desc"
     size: str = "25"
     options: dict[str, list[dict[str, str]]] = {}
+    _first: str = ""  # cursor tokens of the first and last rows shown (server only): Previous / Next seek
+    _last: str = ""
 
     ROUTE: ClassVar[str] = ""
     EXPORT_ROUTE: ClassVar[str] = ""
@@ -62,8 +64,10 @@ class ListPageMixin(rx.State, mixin=True):
         self.denied = ""
         self.rows = result.rows
         self.total, self.page, self.pages, self.summary = result.total, result.page, result.pages, result.summary
+        self._first, self._last = getattr(result, "first", ""), getattr(result, "last", "")
         query = ListQuery(filters=query.filters, sort=query.sort, direction=query.direction, page=result.page,
-                          size=query.size)
+                          size=query.size, after=query.after if result.page == query.page else "",
+                          before=query.before if result.page == query.page else "")
         self.params = query.to_params()
         f = query.filters
         self.selected = {name: [str(v) for v in f.get(name, ())] for name in self.MULTI}
@@ -74,7 +78,7 @@ class ListPageMixin(rx.State, mixin=True):
         return rx.call_script(f"window.history.replaceState(null, '', {json.dumps(url)})")
 
     def _change(self, **changes: str):
-        params = dict(self.params)
+        params = {k: v for k, v in self.params.items() if k not in ("after", "before")}  # a cursor fits one page
         for key, value in changes.items():
             if value:
                 params[key] = value
@@ -133,6 +137,10 @@ class ListPageMixin(rx.State, mixin=True):
     def go_to_page(self, page: int):
         if not isinstance(page, int) or isinstance(page, bool) or not 1 <= page <= self.pages:
             return None
+        if page == self.page + 1 and self._last:
+            return self._change(page=str(page), after=self._last)
+        if page == self.page - 1 and self._first:
+            return self._change(page=str(page), before=self._first)
         return self._change(page=str(page))
 
     @rx.event

@@ -183,3 +183,29 @@ def test_catalog_entries_are_added_deactivated_and_protected_while_in_use(page: 
     page.get_by_role("alertdialog").get_by_role("button", name="Delete").click()
     expect(page.get_by_text(re.compile(r"Holdback is used by \d+ transactions? and cannot be deleted"))).to_be_visible()
     expect(types.get_by_role("cell", name="Holdback")).to_be_visible()
+
+
+def test_next_and_previous_move_by_cursor_and_the_url_reopens_the_same_page(page: Page):
+    sign_in(page, *ACCOUNTING)
+    page.goto("/accounting/funding-entries?size=10&sort=customer&dir=asc")
+    ids = page.locator("tbody tr > :first-child")
+    expect(ids).to_have_count(10)
+    first_page = ids.all_inner_texts()
+
+    page.get_by_role("button", name="Next").click()
+    expect(page).to_have_url(re.compile(r"page=2.*after=|after=.*page=2"))
+    expect(page.get_by_text(re.compile(r"^Page 2 of \d+$"))).to_be_visible()
+    expect(ids.first).not_to_have_text(first_page[0])
+    second_page = ids.all_inner_texts()
+    assert second_page and not set(second_page) & set(first_page)
+
+    page.reload()  # the cursor is in the URL: the same page comes back
+    expect(page.get_by_text(re.compile(r"^Page 2 of \d+$"))).to_be_visible()
+    expect(ids.first).to_have_text(second_page[0])
+    assert ids.all_inner_texts() == second_page
+
+    page.get_by_role("button", name="Previous").click()
+    expect(page).to_have_url(re.compile(r"before="))
+    expect(page.get_by_text(re.compile(r"^Page 1 of \d+$"))).to_be_visible()
+    expect(ids.first).to_have_text(first_page[0])
+    assert ids.all_inner_texts() == first_page

@@ -1,0 +1,90 @@
+"""Keyset ("seek") pagination for the company lists.
+
+A page is ordered by ``(key, id)``: ascending puts NULL keys first, descending puts them last, so one order is
+the exact reverse of the other. Next and Previous carry a cursor (the key and id of the row at the page's
+edge) and the following page is the next ``size`` rows after it in index order: no OFFSET scan, however
+deep. A page reached without a usable cursor (a typed URL, a changed sort) falls back to OFFSET.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, or_
+from sqlmodel import Session
+
+from stapp.domain.listing import Cursor, ListQuery, read_cursor
+
+
+@dataclass(frozen=True)
+class SortKey:
+    expr: Any  # a column or SQL expression
+    kind: str  # one of domain.listing.CURSOR_KINDS
+
+
+@dataclass
+class Window:
+    rows: list[Any]  # the query's rows, without the trailing key column
+    page: int
+    first: str  # cursor token of the first row ("" when empty)
+    last: str
+    seek: bool  # found by a cursor (no OFFSET)
+
+
+def _after_asc(key: Any, ident: Any, cur: Cursor) -> ColumnElement[bool]:
+    """Rows after ``cur`` in ascending order (NULL keys first)."""
+    if cur.value is None:
+        return or_(and_(key.is_(None), ident > cur.ident), key.is_not(None))
+    return or_(key > cur.value, and_(key == cur.value, ident > cur.ident))
+
+
+def _before_asc(key: Any, ident: Any, cur: Cursor) -> ColumnElement[bool]:
+    """Rows before ``cur`` in ascending order (NULL keys first)."""
+    if cur.value is None:
+        return and_(key.is_(None), ident < cur.ident)
+    return or_(key.is_(None), key < cur.value, and_(key == cur.value, ident < cur.ident))
+
+
+def _order(query: Any, key: Any, ident: Any, ascending: bool) -> Any:
+    if ascending:
+        return query.order_by(key.asc().nulls_first(), ident.asc())
+    return query.order_by(key.desc().nulls_last(), ident.desc())
+
+
+def ordered(query: Any, sort: SortKey, ident: Any, q: ListQuery) -> Any:
+    """The list's own order (also used by CSV exports)."""
+    return _order(query, sort.expr, ident, q.direction == "asc")
+
+
+def fetch(session: Session, query: Any, sort: SortKey, ident: Any, q: ListQuery, pages: int) -> Window:
+    """One page of ``query`` (unordered; its last column must be ``sort.expr``) for ``q``."""
+    page = min(max(q.page, 1), pages)
+    ascending = q.direction == "asc"
+    rows: list[Any] = []
+    seek = False
+    cur = None
+    if q.after and page > 1:
+        cur = read_cursor(q.after, sort=q.sort, direction=q.direction, page=page - 1, kind=sort.kind)
+        if cur is not None:
+            cond = _after_asc(sort.expr, ident, cur) if ascending else _before_asc(sort.expr, ident, cur)
+            rows = list(session.exec(_order(query.where(cond), sort.expr, ident, ascending).limit(q.size)).all())
+    elif q.before and page < pages:
+        cur = read_cursor(q.before, sort=q.sort, direction=q.direction, page=page + 1, kind=sort.kind)
+        if cur is not None:
+            cond = _before_asc(sort.expr, ident, cur) if ascending else _after_asc(sort.expr, ident, cur)
+            found = session.exec(_order(query.where(cond), sort.expr, ident, not ascending).limit(q.size)).all()
+            rows = list(reversed(found))
+            if len(rows) < q.size:  # rows were added or removed meanwhile: show a full first page instead
+                page, rows = 1, []
+    seek = bool(rows)
+    if not rows:  # no cursor, or the rows around it are gone: count from the start
+        rows = list(session.exec(_order(query, sort.expr, ident, ascending).offset((page - 1) * q.size)
+                                 .limit(q.size)).all())
+
+    def token(row: Any) -> str:
+        ident_value = row[0] if isinstance(row[0], int) else getattr(row[0], "id", 0)
+        return Cursor(q.sort, q.direction, page, row[-1], ident_value).token()
+
+    return Window(rows=[tuple(r)[:-1] for r in rows], page=page, first=token(rows[0]) if rows else "",
+                  last=token(rows[-1]) if rows else "", seek=seek)

@@ -1,0 +1,158 @@
+"""Keyset pagination of the company lists: Next/Previous seek by cursor and never issue an OFFSET.
+
+The walks compare, for every sort and direction (NULL keys included), the pages reached by cursors with
+the pages reached by counting from the start: same rows, same order, no row twice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, date, datetime
+
+import pytest
+from sqlalchemy import event, update
+
+from stapp.db.engine import get_engine, read_session, write_session
+from stapp.db.models import FinanceApplication, Funding
+from stapp.domain.listing import Cursor, read_cursor
+from stapp.services import application_lists, funding_entries
+
+
+@contextmanager
+def statements() -> Iterator[list[str]]:
+    """The statements issued meanwhile that skip rows (an OFFSET above 0; SQLite always renders OFFSET ?)."""
+    seen: list[str] = []
+
+    def spy(conn, cursor, sql, params, context, executemany):  # noqa: ANN001, ARG001
+        if "OFFSET" not in sql.upper():
+            return
+        skipped = params[-1] if isinstance(params, (tuple, list)) else max(
+            (v for k, v in params.items() if "param" in k and isinstance(v, int)), default=1)
+        if skipped:
+            seen.append(f"{sql} -- skipping {skipped}")
+
+    engine = get_engine()
+    event.listen(engine, "before_cursor_execute", spy)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", spy)
+
+
+def _with_null_keys() -> None:
+    """Thirty more fundings with ties on every key, and some without Amount Expected, Date Expected, Funder or
+    Outcome: NULL sort keys."""
+    with write_session() as s:
+        demo = s.exec(Funding.__table__.select()).mappings().all()
+        for n in range(30):
+            row = dict(demo[n % len(demo)])
+            row.pop("id")
+            row["amount_expected_cents"] = (row["amount_expected_cents"] or 0) // 100_000 * 100_000
+            s.add(Funding(**row))
+    with write_session() as s:
+        ids = sorted(s.exec(Funding.__table__.select().with_only_columns(Funding.id)).scalars().all())
+        s.exec(update(Funding).where(Funding.id.in_(ids[::3])).values(amount_expected_cents=None, date_expected=None,
+                                                                        funder_id=None, outcome=None))
+
+
+def walk(fetch: Callable[[dict[str, str]], object], base: dict[str, str]) -> None:
+    """Next from page 1 to the last page, then Previous back to page 1, against the counted pages."""
+    counted = []
+    first = fetch({**base, "page": "1"})
+    for n in range(1, first.pages + 1):
+        counted.append([r["id"] for r in fetch({**base, "page": str(n)}).rows])
+    assert first.pages >= 3, "the walk needs several pages"
+    assert len({i for page in counted for i in page}) == first.total == sum(map(len, counted))
+
+    current, forward = first, [[r["id"] for r in first.rows]]
+    for n in range(2, first.pages + 1):
+        with statements() as sql:
+            current = fetch({**base, "page": str(n), "after": current.last})
+        assert current.page == n
+        assert sql == [], f"page {n} was reached with an OFFSET"
+        forward.append([r["id"] for r in current.rows])
+    assert forward == counted
+
+    backward = [[r["id"] for r in current.rows]]
+    for n in range(first.pages - 1, 0, -1):
+        with statements() as sql:
+            current = fetch({**base, "page": str(n), "before": current.first})
+        assert current.page == n
+        assert sql == [], f"page {n} was reached with an OFFSET"
+        backward.append([r["id"] for r in current.rows])
+    assert list(reversed(backward)) == counted
+
+
+@pytest.mark.parametrize("sort", list(funding_entries.SORTS))
+@pytest.mark.parametrize("direction", ["asc", "desc"])
+def test_funding_entries_walk_by_cursor_equals_counting(actor_for, sort, direction):
+    _with_null_keys()
+    acct = actor_for("accounting@example.com")
+
+    def fetch(params):
+        with read_session() as s:
+            return funding_entries.list_entries(s, acct, funding_entries.parse_query(params))
+
+    walk(fetch, {"sort": sort, "dir": direction, "size": "10"})
+
+
+def _more_applications() -> None:
+    """Thirty more applications, copies of the demo ones: ties on every key, NULL Amount Financed and stage."""
+    with write_session() as s:
+        demo = s.exec(FinanceApplication.__table__.select()).mappings().all()
+        for n in range(30):
+            row = dict(demo[n % len(demo)])
+            row.pop("id")
+            row["reference"], row["idempotency_key"] = f"PAGING-{n}", f"paging-{n}"
+            s.add(FinanceApplication(**row))
+
+
+@pytest.mark.parametrize("sort", list(application_lists.SORTS))
+@pytest.mark.parametrize("direction", ["asc", "desc"])
+def test_company_financing_walk_by_cursor_equals_counting(actor_for, sort, direction):
+    _more_applications()
+    acct = actor_for("admin@example.com")
+
+    def fetch(params):
+        with read_session() as s:
+            return application_lists.company_applications(s, acct, application_lists.parse_query(params, company=True))
+
+    walk(fetch, {"sort": sort, "dir": direction, "size": "10"})
+
+
+@pytest.mark.parametrize("token", [
+    "", "garbage", "e30", "W10", "x" * 500,
+    Cursor("id", "desc", 1, "not-an-int", 5).token(),  # wrong key type for the sort
+    Cursor("created", "desc", 1, 5, 5).token(),  # another sort
+    Cursor("id", "asc", 1, 5, 5).token(),  # another direction
+    Cursor("id", "desc", 7, 5, 5).token(),  # another page
+    Cursor("id", "desc", 1, 5, -3).token(),  # a bad id
+])
+def test_a_cursor_that_does_not_fit_is_ignored_and_the_page_is_counted(actor_for, token):
+    acct = actor_for("accounting@example.com")
+    with read_session() as s:
+        counted = funding_entries.list_entries(s, acct, funding_entries.parse_query({"size": "10", "page": "2"}))
+        hostile = funding_entries.list_entries(s, acct, funding_entries.parse_query(
+            {"size": "10", "page": "2", "after": token}))
+    assert [r["id"] for r in hostile.rows] == [r["id"] for r in counted.rows]
+
+
+def test_a_cursor_keeps_every_filter_and_location_rule(actor_for):
+    """A token is a position, not a permission: a sales user's list stays their own."""
+    acct = actor_for("accounting@example.com")
+    with read_session() as s:
+        everything = funding_entries.list_entries(s, acct, funding_entries.parse_query({"size": "10"}))
+        only_complete = funding_entries.parse_query({"size": "10", "page": "2", "statuses": "COMPLETE",
+                                                     "after": everything.last})
+        page = funding_entries.list_entries(s, acct, only_complete)
+    assert page.rows and all(r["status"] == "COMPLETE" for r in page.rows)
+
+
+@pytest.mark.parametrize("value,kind", [(5, "int"), ("Smith John", "str"), (date(2026, 11, 22), "date"),
+                                        (datetime(2026, 11, 22, 7, 30, 1, 5, tzinfo=UTC), "datetime"),
+                                        (None, "int")])
+def test_cursor_tokens_round_trip(value, kind):
+    cur = Cursor("k", "asc", 3, value, 42)
+    assert read_cursor(cur.token(), sort="k", direction="asc", page=3, kind=kind) == cur
+    assert read_cursor(cur.token(), sort="k", direction="asc", page=4, kind=kind) is None
