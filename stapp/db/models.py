@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Column, ForeignKey, Index, Integer, UniqueConstraint
+from sqlalchemy import BigInteger, Column, ForeignKey, Index, Integer, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
+from stapp.db import tally
 from stapp.db.types import UTCDateTime, utcnow
 
 
@@ -456,3 +457,23 @@ class AuditEvent(SQLModel, table=True):
     source: str = Field(default="user", max_length=10)  # user, webhook, poller, system
     before_json: str = Field(default="")
     after_json: str = Field(default="")
+
+
+class ApplicationTally(SQLModel, table=True):
+    """Maintained by database triggers (``stapp/db/tally.py``), never written by the app: per UTC day
+    (grain ``d``) and month (``m``) of creation, location, status and stage, the count of applications and
+    their Amount Requested and Amount Financed sums. The company Financing summary reads it."""
+
+    __tablename__ = "application_tally"
+
+    grain: str = Field(primary_key=True, max_length=1)
+    period: date = Field(primary_key=True)
+    location_id: int = Field(primary_key=True)
+    status: str = Field(primary_key=True, max_length=20)
+    stage: str = Field(primary_key=True, max_length=40)
+    n: int = Field(default=0)
+    requested_cents: int = Field(default=0, sa_type=BigInteger)
+    financed_cents: int = Field(default=0, sa_type=BigInteger)
+
+
+tally.listen(SQLModel.metadata)

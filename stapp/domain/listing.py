@@ -163,3 +163,41 @@ def read_cursor(token: object, *, sort: str, direction: str, page: int, kind: st
 def query_token(params: Mapping[str, str], name: str) -> str:
     raw = params.get(name, "")
     return raw if isinstance(raw, str) and 0 < len(raw) <= MAX_TOKEN else ""
+
+
+# --- date ranges over a maintained aggregate -----------------------------------------------------------
+
+
+def _month_start(day: date) -> date:
+    return day.replace(day=1)
+
+
+def _next_month(day: date) -> date:
+    return date(day.year + (day.month == 12), day.month % 12 + 1, 1)
+
+
+def _previous_month(day: date) -> date:
+    return date(day.year - (day.month == 1), (day.month - 2) % 12 + 1, 1)
+
+
+def split_by_month(start: date | None, end: date | None) -> tuple[tuple[date | None, date | None] | None,
+                                                                 list[tuple[date, date]]]:
+    """Cover the inclusive day range ``start..end`` (``None``: open) with whole months plus edge days.
+
+    Returns ``(months, days)``: ``months`` is ``(first month, last month)`` as first-of-month dates (``None``
+    ends are open) or ``None`` when no whole month fits; ``days`` are inclusive day ranges at the edges.
+    An empty range gives ``(None, [])``.
+    """
+    if start is not None and end is not None and start > end:
+        return None, []
+    end_is_month_end = end is not None and _next_month(end) == date.fromordinal(end.toordinal() + 1)
+    lo = None if start is None else (start if start.day == 1 else _next_month(start))
+    hi = None if end is None else (_month_start(end) if end_is_month_end else _previous_month(end))
+    if lo is not None and hi is not None and lo > hi:
+        return None, [(start, end)]  # type: ignore[list-item]
+    days: list[tuple[date, date]] = []
+    if start is not None and lo is not None and start != lo:
+        days.append((start, date.fromordinal(lo.toordinal() - 1)))
+    if end is not None and not end_is_month_end:
+        days.append((_month_start(end), end))
+    return (lo, hi), days

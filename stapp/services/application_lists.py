@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import and_, func, or_
 from sqlmodel import Session, select
 
-from stapp.db.models import Customer, FinanceApplication, FinanceProvider, Location
+from stapp.db.models import ApplicationTally, Customer, FinanceApplication, FinanceProvider, Location
 from stapp.domain.financing import NOT_SUBMITTED_STAGE, STAGE_LABELS, AppStatus, stage_label
 from stapp.domain.listing import (
     ListQuery,
@@ -25,6 +25,7 @@ from stapp.domain.listing import (
     query_ids,
     query_int,
     query_token,
+    split_by_month,
 )
 from stapp.domain.money import format_cents
 from stapp.domain.permissions import Permission
@@ -142,14 +143,46 @@ class AppPage:
     last: str = ""
 
 
-def _page(session: Session, conds: list, q: ListQuery) -> AppPage:
-    count, requested, financed = session.exec(
+def _counted(session: Session, conds: list) -> tuple[int, int, int]:
+    """Count and sums straight from the applications (a customer's few rows; the reference in tests)."""
+    return session.exec(
         select(
             func.count(FinanceApplication.id),
             func.coalesce(func.sum(FinanceApplication.amount_requested_cents), 0),
             func.coalesce(func.sum(func.coalesce(FinanceApplication.amount_financed_cents, 0)), 0),
         ).where(and_(*conds))
     ).one()
+
+
+def tallied(session: Session, actor: Actor, q: ListQuery) -> tuple[int, int, int]:
+    """The company summary from the maintained aggregate (``stapp/db/tally.py``): whole months from the
+    monthly rows, the days at the edges of a date range from the daily rows; same filters, same locations."""
+    t = ApplicationTally
+    f = q.filters
+    conds = [location_clause(actor, Permission.FUNDING_DETAILS_VIEW, t.location_id)]
+    if f.get("locations"):
+        conds.append(t.location_id.in_(f["locations"]))
+    if f.get("statuses"):
+        conds.append(t.status.in_(f["statuses"]))
+    if f.get("stages"):
+        conds.append(t.stage.in_(["" if s == NO_STAGE else s for s in f["stages"]]))
+    months, days = split_by_month(f.get("created_from"), f.get("created_to"))
+    periods = []
+    if months is not None:
+        lo, hi = months
+        periods.append(and_(t.grain == "m", *([t.period >= lo] if lo else []), *([t.period <= hi] if hi else [])))
+    periods += [and_(t.grain == "d", t.period >= a, t.period <= b) for a, b in days]
+    if not periods:
+        return 0, 0, 0
+    count, requested, financed = session.exec(
+        select(func.coalesce(func.sum(t.n), 0), func.coalesce(func.sum(t.requested_cents), 0),
+               func.coalesce(func.sum(t.financed_cents), 0)).where(and_(*conds, or_(*periods)))
+    ).one()
+    return int(count), int(requested), int(financed)
+
+
+def _page(session: Session, conds: list, q: ListQuery, totals: tuple[int, int, int] | None = None) -> AppPage:
+    count, requested, financed = totals if totals is not None else _counted(session, conds)
     pages = max(1, -(-count // q.size))
     window = fetch(session, _unordered(conds, q), SORT_KEYS[q.sort], FinanceApplication.id, q, pages)
     return AppPage(
@@ -175,7 +208,8 @@ def _company_conds(actor: Actor, q: ListQuery) -> list:
 
 def company_applications(session: Session, actor: Actor, q: ListQuery) -> AppPage:
     """Rows only from locations where the user may see the money (Funding Details: View)."""
-    return _page(session, _company_conds(actor, q), q)
+    conds = _company_conds(actor, q)
+    return _page(session, conds, q, tallied(session, actor, q))
 
 
 def export_csv(session: Session, actor: Actor, q: ListQuery, *, batch: int = 2000) -> Iterator[str]:

@@ -71,3 +71,31 @@ def test_every_sort_walks_by_cursor_on_postgres(postgres_app: None) -> None:
                         s, _a, application_lists.parse_query(params, company=True))
 
             paging_tests.walk(fetch_apps, {"sort": sort, "dir": direction, "size": "10"})
+
+
+def _tally_rows() -> set[tuple]:
+    from stapp.db.engine import read_session
+    from stapp.db.models import ApplicationTally as T
+
+    with read_session() as s:
+        return {tuple(r) for r in s.exec(select(T.grain, T.period, T.location_id, T.status, T.stage, T.n,
+                                                T.requested_cents, T.financed_cents).where(T.n != 0)).all()}
+
+
+def test_the_tally_is_exact_on_postgres_and_a_rebuild_agrees(postgres_app: None) -> None:
+    import random
+
+    from stapp.db.engine import get_engine
+    from stapp.db.tally import rebuild
+    from tests.unit import test_tally
+
+    rng = random.Random(11)
+    test_tally._spread_applications(rng)
+    admin = _actor("admin@example.com")
+    test_tally.assert_tally_matches(admin, rng)
+    test_tally.change_everything(rng)
+    test_tally.assert_tally_matches(admin, rng)
+    maintained = _tally_rows()
+    with get_engine().begin() as conn:
+        rebuild(conn)
+    assert _tally_rows() == maintained

@@ -1,0 +1,166 @@
+"""The maintained aggregate behind the company Financing summary equals counting the applications, after any
+kind of change (ORM writes, bulk statements, deletes) and for any filter, date edges included."""
+
+from __future__ import annotations
+
+import random
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+from sqlalchemy import delete, update
+from sqlmodel import select
+
+from stapp.db.engine import read_session, write_session
+from stapp.db.models import FinanceApplication, Location
+from stapp.domain.listing import split_by_month
+from stapp.services import application_lists as lists
+
+STATUSES = ["Approved", "Declined", "Pre-Qualified", "In Review", "Not Submitted", "Outcome Unknown"]
+STAGES = ["decisioned", "underwriting", "funded", lists.NO_STAGE]
+EDGES = [date(2026, 1, 31), date(2026, 2, 1), date(2026, 2, 28), date(2026, 3, 1), date(2025, 12, 31)]
+
+
+def _spread_applications(rng: random.Random) -> None:
+    """Copies of the demo applications created around month boundaries, in every status and stage."""
+    with write_session() as s:
+        demo = s.exec(FinanceApplication.__table__.select()).mappings().all()
+        for n in range(60):
+            row = dict(demo[n % len(demo)])
+            row.pop("id")
+            edge = rng.choice(EDGES)
+            moment = datetime(edge.year, edge.month, edge.day, tzinfo=UTC) + timedelta(
+                microseconds=rng.choice([0, 1, 86_400_000_000 - 1]))
+            row.update(reference=f"TALLY-{n}", idempotency_key=f"tally-{n}", created_at=moment,
+                       status=rng.choice(STATUSES), stage=rng.choice([*STAGES[:-1], None]),
+                       amount_financed_cents=rng.choice([None, 0, 123_456]))
+            s.add(FinanceApplication(**row))
+
+
+def _filters(rng: random.Random) -> dict[str, str]:
+    params: dict[str, str] = {}
+    if rng.random() < 0.5:
+        params["statuses"] = ",".join(rng.sample(STATUSES, rng.randint(1, 3)))
+    if rng.random() < 0.4:
+        params["stages"] = ",".join(rng.sample(STAGES, rng.randint(1, 2)))
+    if rng.random() < 0.3:
+        params["locations"] = str(rng.choice([1, 2]))
+    if rng.random() < 0.7:
+        params["created_from"] = (rng.choice(EDGES) + timedelta(days=rng.choice([-1, 0, 1]))).isoformat()
+    if rng.random() < 0.7:
+        params["created_to"] = (rng.choice(EDGES) + timedelta(days=rng.choice([-1, 0, 1, 40]))).isoformat()
+    return params
+
+
+def assert_tally_matches(actor, rng: random.Random, rounds: int = 60) -> None:  # noqa: ANN001
+    for _ in range(rounds):
+        params = _filters(rng)
+        q = lists.parse_query(params, company=True)
+        with read_session() as s:
+            expected = tuple(int(v) for v in lists._counted(s, lists._company_conds(actor, q)))
+            assert lists.tallied(s, actor, q) == expected, params
+
+
+def change_everything(rng: random.Random) -> None:
+    """ORM updates, a bulk UPDATE statement, deletes, and a move to another location."""
+    with write_session() as s:
+        apps = s.exec(select(FinanceApplication).order_by(FinanceApplication.id)).all()
+        for app in apps[::4]:
+            app.status, app.stage = "Approved", "funded"
+            app.amount_financed_cents = (app.amount_financed_cents or 0) + 1_00
+            s.add(app)
+        apps[1].location_id = s.exec(select(Location.id).where(Location.id != apps[1].location_id)).first()
+        apps[2].created_at = datetime(2026, 2, 28, 23, 59, 59, tzinfo=UTC)
+        s.add(apps[1])
+        s.add(apps[2])
+    with write_session() as s:
+        s.exec(update(FinanceApplication).where(FinanceApplication.status == "Declined")
+               .values(stage=None, amount_requested_cents=FinanceApplication.amount_requested_cents + 7))
+        s.exec(delete(FinanceApplication).where(FinanceApplication.reference.like("TALLY-1%")))
+    with write_session() as s:  # each tallied column alone
+        s.exec(update(FinanceApplication).where(FinanceApplication.status == "Approved")
+               .values(amount_financed_cents=FinanceApplication.amount_requested_cents))
+        s.exec(update(FinanceApplication).where(FinanceApplication.status == "In Review").values(stage="decisioned"))
+        s.exec(update(FinanceApplication).where(FinanceApplication.status == "Pre-Qualified").values(status="Declined"))
+        s.exec(update(FinanceApplication).where(FinanceApplication.status == "Not Submitted")
+               .values(amount_requested_cents=5_000_00))
+
+
+@pytest.mark.parametrize("email", ["admin@example.com", "accounting@example.com"])
+def test_the_tally_equals_counting_for_any_filter_and_after_any_change(actor_for, email):
+    rng = random.Random(7)
+    _spread_applications(rng)
+    actor = actor_for(email)
+    assert_tally_matches(actor, rng)
+    change_everything(rng)
+    assert_tally_matches(actor, rng)
+
+
+def test_a_user_limited_to_one_location_gets_only_its_totals(actor_for):
+    _spread_applications(random.Random(5))
+    with write_session() as s:  # the demo's applications are all in Dallas: move some to Austin
+        austin = s.exec(select(Location.id).where(Location.name == "Austin")).one()
+        s.exec(update(FinanceApplication).where(FinanceApplication.reference.like("TALLY-2%"))
+               .values(location_id=austin))
+    from stapp.db.models import Group, GroupPermission, User, UserGroup
+    from stapp.domain.permissions import Permission
+
+    with write_session() as s:
+        user = s.exec(select(User).where(User.email == "accounting@example.com")).one()
+        for link in s.exec(select(UserGroup).where(UserGroup.user_id == user.id)).all():
+            s.delete(link)
+        group = Group(name="Dallas accounting")
+        s.add(group)
+        s.flush()
+        dallas = s.exec(select(Location.id).where(Location.name == "Dallas")).one()  # where demo applications are
+        s.add(GroupPermission(group_id=group.id, permission=Permission.COMPANY_ACCOUNTING_VIEW.value, location_id=None))
+        s.add(GroupPermission(group_id=group.id, permission=Permission.FUNDING_DETAILS_VIEW.value, location_id=dallas))
+        s.add(UserGroup(user_id=user.id, group_id=group.id))
+    actor = actor_for("accounting@example.com")
+    q = lists.parse_query({}, company=True)
+    with read_session() as s:
+        dallas_only = lists.tallied(s, actor, q)
+        everyone = lists.tallied(s, actor_for("admin@example.com"), q)
+    assert 0 < dallas_only[0] < everyone[0]
+    assert_tally_matches(actor, random.Random(3), rounds=20)
+
+
+@pytest.mark.parametrize("start,end", [(None, None), (date(2026, 1, 15), date(2026, 2, 10)),
+                                       (None, date(2026, 1, 10)), (date(2026, 1, 15), None),
+                                       (date(2025, 12, 5), date(2026, 2, 3)), (date(2026, 1, 1), date(2026, 3, 31)),
+                                       (date(2024, 2, 29), date(2024, 2, 29)), (date(2026, 2, 1), date(2026, 1, 1))])
+def test_split_by_month_covers_every_day_exactly_once(start, end):
+    months, days = split_by_month(start, end)
+    lo, hi = (start or date(2023, 1, 1)), (end or date(2028, 12, 31))
+    covered: list[date] = []
+    if months is not None:
+        m_lo, m_hi = months
+        day = lo.replace(day=1)
+        while day <= hi:
+            month = day.replace(day=1)
+            if (m_lo is None or month >= m_lo) and (m_hi is None or month <= m_hi):
+                covered.append(day)
+            day += timedelta(days=1)
+    for a, b in days:
+        covered += [date.fromordinal(o) for o in range(a.toordinal(), b.toordinal() + 1)]
+    wanted = [date.fromordinal(o) for o in range(lo.toordinal(), hi.toordinal() + 1)] if lo <= hi else []
+    assert sorted(covered) == wanted
+
+
+def test_a_rebuild_from_scratch_agrees_with_the_triggers(actor_for):
+    from stapp.db.engine import get_engine
+    from stapp.db.models import ApplicationTally as T
+    from stapp.db.tally import rebuild
+
+    rng = random.Random(13)
+    _spread_applications(rng)
+    change_everything(rng)
+
+    def rows():  # noqa: ANN202
+        with read_session() as s:
+            return {tuple(r) for r in s.exec(select(T.grain, T.period, T.location_id, T.status, T.stage, T.n,
+                                                    T.requested_cents, T.financed_cents).where(T.n != 0)).all()}
+
+    maintained = rows()
+    with get_engine().begin() as conn:
+        rebuild(conn)
+    assert rows() == maintained and maintained
