@@ -175,31 +175,42 @@ def measure(url: str, repeat: int) -> list[dict]:
         before = run(s, actor, parse({**params, "page": "399"}))
         return parse({**params, "page": "400", "after": before.last})
 
-    for name, params in entry_filters.items():
-        for page in ("1", "400", "400 next"):
-            with Session(engine) as s:
-                if page == "400 next":
-                    q = deep_by_next(s, funding_entries.parse_query, funding_entries.list_entries,
-                                     {**params, "size": "25"})
-                else:
-                    q = funding_entries.parse_query({**params, "page": page, "size": "25"})
-                cases.append({"list": "Funding Entries", "filter": name, "page": page,
-                              **_timed(lambda q=q, s=s: funding_entries.list_entries(s, actor, q), repeat)})
+    from stapp.db.models import FinanceApplication, Funding
+    from stapp.services import paging
+
+    entry_filters["created range, by Created"] = {**entry_filters["created range"], "sort": "created"}
     app_filters = {
         "none": {}, "status": {"statuses": "Approved"}, "stage": {"stages": "funded"}, "location": {"locations": "7"},
         "created range": {"created_from": "2026-01-01", "created_to": "2026-03-31"},
+        "created range, by Created": {"created_from": "2026-01-01", "created_to": "2026-03-31", "sort": "created"},
         "combined": {"statuses": "Approved,In Review", "locations": "3,4,5", "created_from": "2025-06-01"},
     }
-    for name, params in app_filters.items():
-        for page in ("1", "400", "400 next"):
-            with Session(engine) as s:
-                if page == "400 next":
-                    q = deep_by_next(s, lambda p: application_lists.parse_query(p, company=True),
-                                     application_lists.company_applications, {**params, "size": "50"})
-                else:
-                    q = application_lists.parse_query({**params, "page": page, "size": "50"}, company=True)
-                cases.append({"list": "Company Financing", "filter": name, "page": page,
-                              **_timed(lambda q=q, s=s: application_lists.company_applications(s, actor, q), repeat)})
+    lists = {
+        "Funding Entries": (funding_entries.parse_query, funding_entries.list_entries, entry_filters, "25",
+                            lambda q: (*funding_entries._unordered(actor, q), Funding.id),
+                            lambda s, q: funding_entries.summary(s, actor, q)),
+        "Company Financing": (lambda p: application_lists.parse_query(p, company=True),
+                              application_lists.company_applications, app_filters, "50",
+                              lambda q: (application_lists._unordered(application_lists._company_conds(actor, q), q),
+                                         application_lists.SORT_KEYS[q.sort], FinanceApplication.id),
+                              lambda s, q: application_lists.tallied(s, actor, q)),
+    }
+    for list_name, (parse, run, filters, size, rows_query, summary) in lists.items():
+        for name, params in filters.items():
+            for page in ("1", "400", "400 next"):
+                with Session(engine) as s:
+                    if page == "400 next":
+                        q = deep_by_next(s, parse, run, {**params, "size": size})
+                    else:
+                        q = parse({**params, "page": page, "size": size})
+
+                    def rows(q=q, s=s, rows_query=rows_query):  # noqa: ANN202
+                        query, sort, ident = rows_query(q)
+                        return paging.fetch(s, query, sort, ident, q, 10**9)
+
+                    cases.append({"list": list_name, "filter": name, "page": page,
+                                  "rows": _timed(rows, repeat), "summary": _timed(lambda q=q, s=s, f=summary: f(s, q), repeat),
+                                  **_timed(lambda q=q, s=s, f=run: f(s, actor, q), repeat)})
     from stapp.services import funding as funding_svc
 
     def funding_tab():  # noqa: ANN202
@@ -286,10 +297,14 @@ def main() -> int:
         cases = measure(url, args.repeat)
         refs = floor_and_common(url, args.repeat)
         results["runs"][name] = {"queries": cases, "references": refs}
-        print(f"  {'list':18} {'filter':15} {'page':>8} {'p50 ms':>8} {'p95 ms':>8}")
+        print(f"  {'list':18} {'filter':26} {'page':>8} {'rows p50/p95 ms':>16} {'summary p50/p95':>16} "
+              f"{'page p50/p95 ms':>16}")
         for c in cases:
             extra = f"  {c['bytes']:,} bytes of state" if "bytes" in c else ""
-            print(f"  {c['list']:18} {c['filter']:15} {c['page']:>8} {c['p50_ms']:>8} {c['p95_ms']:>8}{extra}")
+            rows = f"{c['rows']['p50_ms']}/{c['rows']['p95_ms']}" if "rows" in c else "-"
+            summ = f"{c['summary']['p50_ms']}/{c['summary']['p95_ms']}" if "summary" in c else "-"
+            print(f"  {c['list']:18} {c['filter']:26} {c['page']:>8} {rows:>16} {summ:>16} "
+                  f"{str(c['p50_ms']) + '/' + str(c['p95_ms']):>16}{extra}")
         for r in refs:
             print(f"  {r['reference']:40} p50 {r['p50_ms']:>8} ms  (stapp {r['stapp_p50_ms']} ms, ratio {r['ratio']})")
     out = ROOT / "bench" / "results.json"

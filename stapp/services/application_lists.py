@@ -59,7 +59,7 @@ def parse_query(params: Mapping[str, str], *, company: bool) -> ListQuery:
     sizes = COMPANY_PAGE_SIZES if company else CUSTOMER_PAGE_SIZES
     return ListQuery(
         filters=filters,
-        sort=query_choice(params, "sort", SORTS, "id"),
+        sort=query_choice(params, "sort", SORTS, "created"),  # newest first; a date range then seeks its index
         direction=query_choice(params, "dir", ("asc", "desc"), "desc"),
         page=query_int(params, "page", 1),
         size=query_int(params, "size", 50, allowed=sizes),

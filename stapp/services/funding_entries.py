@@ -72,7 +72,7 @@ def parse_query(params: Mapping[str, str]) -> ListQuery:
             "outcomes": query_choices(params, "outcomes", OUTCOME_CHOICES),
             "locations": query_ids(params, "locations"),
         },
-        sort=query_choice(params, "sort", SORTS, "id"),
+        sort=query_choice(params, "sort", SORTS, "created"),  # newest first; a date range then seeks its index
         direction=query_choice(params, "dir", ("asc", "desc"), "desc"),
         page=query_int(params, "page", 1),
         size=query_int(params, "size", DEFAULT_PAGE_SIZE, allowed=PAGE_SIZES),

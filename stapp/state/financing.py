@@ -34,7 +34,7 @@ class FinancingState(CustomerState):
     total: int = 0
     page: int = 1
     pages: int = 1
-    sort: str = "id"
+    sort: str = "created"
     direction: str = "desc"
     size: str = "50"
     created_from: str = ""

@@ -78,11 +78,11 @@ def test_every_sort_orders_the_rows_and_paging_never_repeats_a_row(actor_for, so
     assert len(ids) == len(set(ids)) == first.total
 
 
-def test_default_order_is_id_descending_and_garbage_in_the_url_is_ignored(actor_for):
+def test_default_order_is_newest_first_and_garbage_in_the_url_is_ignored(actor_for):
     acct = actor_for("accounting@example.com")
     page = _list(acct, sort="DROP TABLE", dir="sideways", size=7, page="-3", statuses="NOPE", funders="x,1e9")
-    ids = [r["id"] for r in page.rows]
-    assert ids == sorted(ids, reverse=True) and len(ids) == 14  # size 7 is not offered: default 25
+    created = [r["created"] for r in page.rows]
+    assert page.rows and created == sorted(created, reverse=True) and len(created) == 14  # size 7 is not offered
 
 
 def test_rows_come_only_from_locations_with_funding_details_view(actor_for):

@@ -181,4 +181,4 @@ def test_funding_entries_filter_handlers_ignore_hostile_values(state_as, name, v
     state.set_sort(value)
     state.go_to_page(value)
     assert state.total in (total, 0)
-    assert state.sort == "id"
+    assert state.sort == "created"  # the default: newest first
