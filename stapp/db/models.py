@@ -141,6 +141,11 @@ class Funding(SQLModel, table=True):
         Index("ix_funding_funder_id", "funder_id", "id"),
         Index("ix_funding_created", "created_at", "id"),
         Index("ix_funding_date_expected", "date_expected", "id"),
+        # the default order is newest first: each filter column with it, so a filtered page is an index range
+        Index("ix_funding_location_created", "location_id", "created_at", "id"),
+        Index("ix_funding_status_created", "status", "created_at", "id"),
+        Index("ix_funding_outcome_created", "outcome", "created_at", "id"),
+        Index("ix_funding_funder_created", "funder_id", "created_at", "id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -229,6 +234,9 @@ class FinanceApplication(SQLModel, table=True):
         Index("ix_finapp_stage_id", "stage", "id"),
         Index("ix_finapp_created", "created_at", "id"),
         Index("ix_finapp_pending", "status", "updated_at"),
+        Index("ix_finapp_location_created", "location_id", "created_at", "id"),
+        Index("ix_finapp_status_created", "status", "created_at", "id"),
+        Index("ix_finapp_stage_created", "stage", "created_at", "id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -93,7 +93,7 @@ class ListPageMixin(rx.State, mixin=True):
 
     @rx.event
     def load(self):
-        raw = self.router.page.params
+        raw = self.router.url.query_parameters
         params = {k: v for k, v in raw.items() if isinstance(k, str) and isinstance(v, str)}
         try:
             return self._apply(params)
