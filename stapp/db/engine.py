@@ -49,8 +49,13 @@ def get_engine() -> Engine:
 
 @contextmanager
 def read_session(engine: Engine | None = None) -> Iterator[Session]:
-    """A session for reading: nothing it does is committed (closing it ends the transaction)."""
-    with Session(engine or get_engine(), expire_on_commit=False) as session:
+    """A session for reading: nothing it does is committed (closing it ends the transaction).
+
+    It never flushes either: a change made in it (the once-a-minute ``last_seen_at`` of ``auth.resolve``)
+    would otherwise turn its deferred SQLite transaction into a writer mid-way, which fails with "database
+    is locked" as soon as another connection has written since the read began (seen under 50 concurrent
+    submissions in ``make bench``), only to be rolled back at close anyway."""
+    with Session(engine or get_engine(), expire_on_commit=False, autoflush=False) as session:
         yield session
 
 

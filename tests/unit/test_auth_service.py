@@ -78,3 +78,22 @@ def test_only_a_hash_of_the_token_is_stored(db):
 def test_unknown_tokens_are_not_signed_in(db, token):
     with read_session() as s, pytest.raises(NotSignedIn):
         auth.resolve(s, token)
+
+
+def test_resolving_in_a_read_session_never_writes_even_when_another_writer_went_first(db):
+    """A read session whose snapshot predates another connection's commit cannot become a writer on SQLite
+    ("database is locked", at once): resolve's once-a-minute touch must not be flushed there."""
+    token = _sign_in()
+    with write_session() as s:  # last seen long enough ago that resolve wants to touch it
+        row = s.exec(select(AuthSession)).one()
+        row.last_seen_at = utcnow() - timedelta(minutes=5)
+    with read_session() as reader:
+        reader.exec(select(User)).all()  # the read transaction has its snapshot now
+        with write_session() as writer:  # another request commits meanwhile
+            writer.exec(select(User).where(User.email == "admin@example.com")).one().name = "Admin (renamed)"
+        actor = auth.resolve(reader, token)  # must not try to write
+        assert actor.email == "admin@example.com"
+    with write_session() as s:  # a write session still records the touch
+        auth.resolve(s, token)
+    with read_session() as s:
+        assert utcnow() - s.exec(select(AuthSession)).one().last_seen_at < timedelta(minutes=1)
