@@ -32,7 +32,7 @@ chromium:
 	fi
 
 lint: venv
-	$(VENV)/bin/ruff check stapp tests rxconfig.py
+	$(VENV)/bin/ruff check stapp tests rxconfig.py bench
 	$(VENV)/bin/lint-imports
 
 unit: venv
@@ -61,4 +61,5 @@ clean:
 	rm -rf .web .states var/test
 
 bench: venv
+	$(PY) -m pip install --quiet -e '.[test,bench]'
 	$(PY) bench/run.py $(BENCH_ARGS)

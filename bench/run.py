@@ -4,8 +4,10 @@ Measured now: the Funding Entries and company Financing queries (each filter alo
 first page and a deep page, and the summary totals), against two references in the same run: the same
 SQL through the bare database driver (stapp's overhead as a ratio) and the "load every row into
 memory, filter and sort in Python" approach of the Reflex templates, at 10,000 and 100,000 rows.
-Prints a table and writes bench/results.json. Not yet measured (issue 7): the websocket round trip
-with 1/10/50 sessions, the 1,000-transaction Funding tab, submissions and memory per session.
+Through the whole app (bench/ws.py): real Socket.IO clients change filters on the company Financing page
+with 1, 10 and 50 sessions, the backend's memory per session, and submissions with the simulator answering
+in 200 ms, 1 and 50 at a time (counted at the simulator and in the database). Prints a table and writes
+bench/results.json.
 """
 
 from __future__ import annotations
@@ -95,6 +97,8 @@ def generate(url: str, *, locations: int, customers: int, applications: int, fun
                 "co_email": "", "co_phone": "", "co_ssn_ciphertext": "", "co_ssn_last4": "",
                 "amount_requested_cents": requested, "consent_at": created, "status": status,
                 "stage": rng.choice(stages[status]), "provider_version": 1,
+                # what the provider answered with (the webhook handler looks applications up by it)
+                "provider_app_id": None if status in ("Not Submitted", "Outcome Unknown") else f"shp-b{i}",
                 "amount_financed_cents": min(requested, 2_500_000) if status == "Approved" else None,
                 "finance_type": "installment" if status == "Approved" else None, "plans_json": "[]", "last_error": "",
                 "submit_attempts": 1, "created_at": created, "updated_at": created}
@@ -121,6 +125,7 @@ def generate(url: str, *, locations: int, customers: int, applications: int, fun
         "id": i, "funding_id": 1 + (i - 1) // per_funding if (i - 1) // per_funding < fundings else fundings,
         "type_id": 6, "transaction_date": date(2026, 1, 1), "amount_cents": 10000, "reference": "", "note": "",
         "created_by_id": 1, "created_at": now}, m.FundingTransaction, "transactions")
+    _advance_sequences(engine)  # PostgreSQL: ids were given explicitly, the app's own inserts come next
     # the customer with 1,000 transactions (customer 1, on a funding of its own)
     big = fundings + 1
     with engine.begin() as conn:
@@ -138,6 +143,20 @@ def generate(url: str, *, locations: int, customers: int, applications: int, fun
     with engine.begin() as conn:  # fresh statistics, as a production database has
         conn.exec_driver_sql("ANALYZE")
     engine.dispose()
+
+
+def _advance_sequences(engine) -> None:  # noqa: ANN001
+    """After bulk inserts with explicit ids, move each PostgreSQL id sequence past the largest id."""
+    if engine.dialect.name != "postgresql":
+        return
+    from sqlalchemy import text
+    from sqlmodel import SQLModel
+
+    with engine.begin() as conn:
+        for table in SQLModel.metadata.sorted_tables:
+            if "id" in table.c and table.c.id.autoincrement in (True, "auto") and table.c.id.primary_key:
+                conn.execute(text(f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "
+                                  f"COALESCE((SELECT MAX(id) FROM {table.name}), 0) + 1, false)"))
 
 
 def _timed(fn, repeat: int) -> dict[str, float]:
@@ -178,11 +197,12 @@ def measure(url: str, repeat: int) -> list[dict]:
     from stapp.db.models import FinanceApplication, Funding
     from stapp.services import paging
 
-    entry_filters["created range, by Created"] = {**entry_filters["created range"], "sort": "created"}
+    entry_filters["created range, by ID"] = {**entry_filters["created range"], "sort": "id"}
+    entry_filters["expected range, by Expected"] = {**entry_filters["expected range"], "sort": "date_expected"}
     app_filters = {
         "none": {}, "status": {"statuses": "Approved"}, "stage": {"stages": "funded"}, "location": {"locations": "7"},
         "created range": {"created_from": "2026-01-01", "created_to": "2026-03-31"},
-        "created range, by Created": {"created_from": "2026-01-01", "created_to": "2026-03-31", "sort": "created"},
+        "created range, by ID": {"created_from": "2026-01-01", "created_to": "2026-03-31", "sort": "id"},
         "combined": {"statuses": "Approved,In Review", "locations": "3,4,5", "created_from": "2025-06-01"},
     }
     lists = {
@@ -273,24 +293,40 @@ def floor_and_common(url: str, repeat: int) -> list[dict]:
     return out
 
 
+def _has_data(url: str) -> bool:
+    from sqlalchemy import inspect
+
+    from stapp.db.engine import make_engine
+
+    engine = make_engine(url)
+    try:
+        return inspect(engine).has_table("application_tally")
+    finally:
+        engine.dispose()
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scale", type=float, default=1.0, help="fraction of the default dataset (1.0 = 1M applications)")
     parser.add_argument("--postgres", help="also run on this PostgreSQL URL (a database the bench may overwrite)")
     parser.add_argument("--repeat", type=int, default=20)
     parser.add_argument("--reuse", action="store_true", help="measure the existing bench database without regenerating")
+    parser.add_argument("--sqlite", default=str(ROOT / "var" / "bench" / "bench.db"), help="the SQLite bench file")
+    parser.add_argument("--redis", help="with --postgres: run the app on it as in production (Redis state, 3 workers)")
+    parser.add_argument("--no-app", action="store_true", help="skip the measurements through the running app")
     args = parser.parse_args()
     sizes = {k: max(1, int(v * args.scale)) for k, v in {"locations": 50, "customers": 200_000,
              "applications": 1_000_000, "fundings": 300_000, "transactions": 1_500_000}.items()}
     sizes["locations"] = 50
-    targets = [("sqlite", f"sqlite:///{ROOT / 'var' / 'bench' / 'bench.db'}")]
+    Path(args.sqlite).parent.mkdir(parents=True, exist_ok=True)
+    targets = [("sqlite", f"sqlite:///{Path(args.sqlite).resolve()}")]
     if args.postgres:
         targets.append(("postgresql", args.postgres))
     results = {"machine": {"platform": platform.platform(), "cpus": os.cpu_count(), "python": platform.python_version()},
                "sizes": sizes, "runs": {}}
     for name, url in targets:
         print(f"== {name}")
-        if not args.reuse:
+        if not args.reuse or not _has_data(url):
             started = time.perf_counter()
             generate(url, **sizes)
             print(f"  generated in {time.perf_counter() - started:,.1f} s")
@@ -307,6 +343,11 @@ def main() -> int:
                   f"{str(c['p50_ms']) + '/' + str(c['p95_ms']):>16}{extra}")
         for r in refs:
             print(f"  {r['reference']:40} p50 {r['p50_ms']:>8} ms  (stapp {r['stapp_p50_ms']} ms, ratio {r['ratio']})")
+        if not args.no_app:
+            import ws
+
+            print("  through the app: filter change on company Financing until the new rows arrive (websocket)")
+            results["runs"][name]["app"] = ws.measure(url, redis_url=args.redis if name == "postgresql" else None)
     out = ROOT / "bench" / "results.json"
     out.write_text(json.dumps(results, indent=2))
     print(f"wrote {out}")

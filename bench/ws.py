@@ -1,0 +1,411 @@
+"""The whole app under load: real Socket.IO clients drive the company Financing page of a running backend.
+
+Each client speaks the browser's protocol (reflex 0.10): it connects to ``/_event`` with its client token,
+hydrates with its session cookie in the CONNECT packet, lets the page's on_load fill the list, then changes
+filters the way the filter controls do (``toggle`` / ``set_date`` events) and times each change until the
+delta carrying the new rows arrives. Nothing is called in-process: the backend is
+``reflex run --env prod --backend-only`` on the bench database.
+
+Two load shapes, both reported:
+- ``paced``: every session changes a filter, waits for its rows, then thinks 0.5-1.5 s (people click);
+- ``burst``: every session fires its next change the moment its rows arrive (the worst case).
+
+Memory: the backend's resident set (process tree) with no session, then after N sessions loaded the page;
+the growth divided by N is the memory per session (upper bound: Python keeps freed memory).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import random
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+PAGE = "/accounting/financing"
+# The changes a user of the page makes, in order, and their undoing: each one changes the rows.
+CHANGES = [("toggle", {"name": "statuses", "value": "Approved"}),
+           ("toggle", {"name": "locations", "value": "7"}),
+           ("set_date", {"name": "created_from", "value": "2026-01-01"}),
+           ("toggle", {"name": "stages", "value": "funded"}),
+           ("toggle", {"name": "stages", "value": "funded"}),
+           ("set_date", {"name": "created_from", "value": ""}),
+           ("toggle", {"name": "locations", "value": "7"}),
+           ("toggle", {"name": "statuses", "value": "Approved"})]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def prepare(url: str, sessions: int) -> list[str]:
+    """Make the bench database usable by the app: the add-on on, a user allowed everything everywhere, the
+    periodic reconciler leased away (its pass is not what is measured), and ``sessions`` signed-in sessions."""
+    from sqlmodel import Session, delete, select
+
+    from stapp.db.engine import make_engine
+    from stapp.db.models import AddOn, Group, GroupPermission, Lease, User, UserGroup
+    from stapp.domain.financing import ADDON_CONSUMER_FINANCING
+    from stapp.domain.permissions import Permission
+    from stapp.services import auth
+
+    engine = make_engine(url)
+    email, password = "bench-ws@example.com", "bench-ws-password"
+    with Session(engine) as s:
+        s.exec(delete(Lease).where(Lease.name == "reconciler"))
+        s.add(Lease(name="reconciler", holder="bench", expires_at=datetime.now(UTC) + timedelta(days=1)))
+        s.merge(AddOn(key=ADDON_CONSUMER_FINANCING, enabled=True))
+        if s.exec(select(User).where(User.email == email)).first() is None:
+            group = Group(name="Bench everything")
+            user = User(name="Bench WS", email=email, password_hash=auth.hash_password(password), active=True)
+            s.add_all([group, user])
+            s.flush()
+            s.add_all([GroupPermission(group_id=group.id, permission=p.value, location_id=None) for p in Permission])
+            s.add(UserGroup(user_id=user.id, group_id=group.id))
+        s.commit()
+        tokens = [auth.sign_in(s, email, password) for _ in range(sessions)]
+        s.commit()
+    engine.dispose()
+    return tokens
+
+
+def start_backend(url: str, port: int, log_path: Path, extra_env: dict[str, str] | None = None) -> subprocess.Popen:
+    from stapp.cli import _env
+    from stapp.settings import ensure_local_secrets
+
+    ensure_local_secrets()
+    env = _env()
+    env.update(STAPP_DATABASE_URL=url, STAPP_PORT=str(port), PYTHONUNBUFFERED="1", **(extra_env or {}))
+    env.pop("REFLEX_REDIS_URL", None)
+    env.pop("GRANIAN_WORKERS", None)
+    env.update(extra_env or {})
+    log = log_path.open("w")
+    proc = subprocess.Popen([sys.executable, "-m", "reflex", "run", "--env", "prod", "--backend-only",
+                             "--backend-port", str(port)], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+                            start_new_session=True)
+    import httpx
+
+    deadline = time.monotonic() + 180
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"the backend exited:\n{log_path.read_text()[-3000:]}")
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/ping", timeout=1).status_code == 200:
+                return proc
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.3)
+    stop_backend(proc)
+    raise RuntimeError(f"the backend did not start:\n{log_path.read_text()[-3000:]}")
+
+
+def stop_backend(proc: subprocess.Popen) -> None:
+    try:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=20)
+    except (ProcessLookupError, subprocess.TimeoutExpired):
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+
+
+def rss_bytes(proc: subprocess.Popen) -> int:
+    import psutil
+
+    root = psutil.Process(proc.pid)
+    total = 0
+    for p in [root, *root.children(recursive=True)]:
+        try:
+            total += p.memory_info().rss
+        except psutil.NoSuchProcess:
+            pass
+    return total
+
+
+NAMES: dict[str, str] = {}
+
+
+def _state_names() -> None:
+    """The states' wire names, read once outside the event loops (Reflex registers states in a context var)."""
+    import importlib
+
+    for dotted in ("stapp.state.base.AppState", "stapp.state.company_financing.CompanyFinancingState",
+                   "stapp.state.financing.FinancingState"):
+        module, _, name = dotted.rpartition(".")
+        NAMES[dotted] = getattr(importlib.import_module(module), name).get_full_name()
+    from stapp.state.base import AppState
+
+    NAMES["root"] = AppState.get_parent_state().get_full_name()
+
+
+class Client:
+    """One browser tab on one page, as the websocket sees it: it sends events and keeps the page state's vars."""
+
+    def __init__(self, port: int, session_token: str, *, page: str = PAGE, query: dict[str, str] | None = None,
+                 state: str = "stapp.state.company_financing.CompanyFinancingState", loaded_var: str = "rows") -> None:
+        import socketio
+
+        self.port, self.session_token, self.page, self.query = port, session_token, page, query or {}
+        self.state = NAMES[state]
+        self.cookie_var = f"{NAMES['stapp.state.base.AppState']}.session_token"
+        self.root = NAMES["root"]
+        self.loaded_var = loaded_var
+        self.values: dict = {}
+        self.changed: dict[str, asyncio.Event] = {}
+        self.sio = socketio.AsyncClient(reconnection=False)
+        self.sio.on("event", self._on_event, namespace="/_event")
+
+    def _router(self) -> dict:
+        return {"pathname": self.page, "asPath": self.page, "query": self.query}
+
+    def _event(self, var: str) -> asyncio.Event:
+        return self.changed.setdefault(var, asyncio.Event())
+
+    async def _on_event(self, update: dict) -> None:
+        for key, value in ((update.get("delta") or {}).get(self.state) or {}).items():
+            var = key.removesuffix("_rx_state_")
+            self.values[var] = value
+            self._event(var).set()
+
+    async def connect(self) -> None:
+        hydrate = {"name": f"{self.root}.hydrate_and_load",
+                   "payload": {"vars": {self.cookie_var: self.session_token}}, "router_data": self._router()}
+        self._event(self.loaded_var).clear()
+        await self.sio.connect(f"http://127.0.0.1:{self.port}?token={uuid.uuid4()}", socketio_path="/_event",
+                               namespaces=["/_event"], transports=["websocket"], auth={"event": hydrate},
+                               headers={"Origin": f"http://localhost:{self.port}"}, wait_timeout=30)
+        await asyncio.wait_for(self._event(self.loaded_var).wait(), 60)  # the page's on_load filled it
+
+    async def send(self, handler: str, payload: dict, *, until: str, check=None, timeout: float = 60) -> float:  # noqa: ANN001
+        """Send one event; milliseconds until the var ``until`` arrives (and passes ``check``)."""
+        arrived = self._event(until)
+        arrived.clear()
+        started = time.perf_counter()
+        await self.sio.emit("event", {"name": f"{self.state}.{handler}", "payload": payload,
+                                      "router_data": self._router()}, namespace="/_event")
+        deadline = started + timeout
+        while True:
+            await asyncio.wait_for(arrived.wait(), max(0.01, deadline - time.perf_counter()))
+            if check is None or check(self.values[until]):
+                return (time.perf_counter() - started) * 1000
+            arrived.clear()
+
+    async def change(self, handler: str, payload: dict) -> float:
+        """A filter change: milliseconds until the new rows arrive."""
+        return await self.send(handler, payload, until=self.loaded_var)
+
+    async def close(self) -> None:
+        await self.sio.disconnect()
+
+
+def _p(samples: list[float]) -> dict[str, float]:
+    samples = sorted(samples)
+    return {"p50_ms": round(statistics.median(samples), 1),
+            "p95_ms": round(samples[min(len(samples) - 1, int(len(samples) * 0.95))], 1), "changes": len(samples)}
+
+
+async def _drive(clients: list[Client], rounds: int, think: tuple[float, float] | None, seed: int) -> list[float]:
+    rng = random.Random(seed)
+    samples: list[float] = []
+
+    async def one(i: int, client: Client) -> None:
+        if think:
+            await asyncio.sleep(rng.uniform(0, think[1]))  # people do not click in step
+        for n in range(rounds):
+            handler, payload = CHANGES[(i + n) % len(CHANGES)]
+            samples.append(await client.change(handler, payload))
+            if think:
+                await asyncio.sleep(rng.uniform(*think))
+
+    await asyncio.gather(*(one(i, c) for i, c in enumerate(clients)))
+    return samples
+
+
+def _redis_bytes(redis_url: str | None) -> int:
+    if not redis_url:
+        return 0
+    import redis
+
+    return int(redis.Redis.from_url(redis_url).info("memory")["used_memory"])
+
+
+async def _run(port: int, tokens: list[str], counts: tuple[int, ...], rounds: int, proc: subprocess.Popen,
+               redis_url: str | None = None) -> dict:
+    out: dict = {"sessions": {}}
+    warm = Client(port, tokens[0])
+    await warm.connect()
+    for handler, payload in CHANGES:
+        await warm.change(handler, payload)
+    await warm.close()
+    await asyncio.sleep(1)
+    for n in counts:
+        before = rss_bytes(proc) + _redis_bytes(redis_url)
+        clients = [Client(port, tokens[i]) for i in range(n)]
+        for c in clients:  # connect one by one, as people open the page
+            await c.connect()
+        after = rss_bytes(proc) + _redis_bytes(redis_url)
+        paced = _p(await _drive(clients, rounds, (0.5, 1.5), seed=n))
+        burst = _p(await _drive(clients, rounds, None, seed=n))
+        out["sessions"][str(n)] = {"paced": paced, "burst": burst,
+                                   "memory_per_session_kib": round((after - before) / n / 1024, 1)}
+        print(f"  {n:>3} sessions: paced p50/p95 {paced['p50_ms']}/{paced['p95_ms']} ms, burst p50/p95 "
+              f"{burst['p50_ms']}/{burst['p95_ms']} ms, backend memory +{(after - before) / n / 1024:,.0f} KiB/session",
+              flush=True)
+        await asyncio.gather(*(c.close() for c in clients))
+        await asyncio.sleep(1)
+    out["backend_rss_mib"] = round(rss_bytes(proc) / 2**20, 1)
+    return out
+
+
+SIM_TOKEN, SIM_ADMIN = "shp-sandbox-token", "sim-admin"
+EXTRA_FIELDS = {"date_of_birth": "1980-05-05", "ssn": "123-45-6789", "annual_income": "85000",
+                "employer": "Acme Alarm", "consent": "on"}
+
+
+def start_simulator(port: int, latency_ms: int, log_path: Path) -> subprocess.Popen:
+    from stapp.cli import _env, _wait_for_port
+    from stapp.settings import get_settings
+
+    log = log_path.open("w")
+    proc = subprocess.Popen([sys.executable, "-m", "stapp.provider.simulator", "--port", str(port), "--token", SIM_TOKEN,
+                             "--latency-ms", str(latency_ms), "--admin-token", SIM_ADMIN,
+                             "--webhook-secret", get_settings().webhook_secret, "--log-level", "warning"],
+                            cwd=ROOT, env=_env(), stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    _wait_for_port(port)
+    return proc
+
+
+def use_simulator(url: str) -> None:
+    """Point the bench's provider at the simulator: its real bearer token, encrypted as the admin page stores it."""
+    from sqlmodel import Session
+
+    from stapp.db import crypto
+    from stapp.db.engine import make_engine
+    from stapp.db.models import FinanceProvider
+
+    engine = make_engine(url)
+    with Session(engine) as s:
+        provider = s.get(FinanceProvider, 1)
+        provider.token_ciphertext, provider.environment, provider.active = crypto.encrypt(SIM_TOKEN), "Development", True
+        s.add(provider)
+        s.commit()
+    engine.dispose()
+
+
+def _app_count(url: str, customers: list[int], since: datetime) -> int:
+    from sqlalchemy import func
+    from sqlmodel import Session, select
+
+    from stapp.db.engine import make_engine
+    from stapp.db.models import FinanceApplication
+
+    engine = make_engine(url)
+    with Session(engine) as s:
+        n = s.exec(select(func.count(FinanceApplication.id)).where(FinanceApplication.customer_id.in_(customers),
+                                                                     FinanceApplication.created_at >= since)).one()
+    engine.dispose()
+    return n
+
+
+def _customer_count(url: str) -> int:
+    from sqlalchemy import func
+    from sqlmodel import Session, select
+
+    from stapp.db.engine import make_engine
+    from stapp.db.models import Customer
+
+    engine = make_engine(url)
+    with Session(engine) as s:
+        n = s.exec(select(func.count(Customer.id))).one()
+    engine.dispose()
+    return n
+
+
+async def _submissions(port: int, sim_port: int, tokens: list[str], url: str) -> dict:
+    """1 then 50 sessions submit an application each (new customers), timed until the decision arrives."""
+    import httpx
+
+    out: dict = {}
+    first_customer = await asyncio.to_thread(_customer_count, url) // 2  # customers nobody else here uses
+    since = datetime.now(UTC)
+    nonce = random.randrange(10**6)  # a rerun sends new content: the same content again is (rightly) no new application
+    submitted = missing = 0
+    used: list[int] = []
+    for label, n, rounds in (("1 at a time", 1, 10), ("50 at a time", 50, 2)):
+        samples: list[float] = []
+        for r in range(rounds):
+            ids = [first_customer + submitted + i for i in range(n)]
+            clients = [Client(port, tokens[i], page=f"/customers/{cid}/financing", query={"id": str(cid)},
+                              state="stapp.state.financing.FinancingState", loaded_var="apps")
+                       for i, cid in enumerate(ids)]
+            for c in clients:
+                await c.connect()
+                await c.send("open_form", {}, until="form")
+
+            async def submit(i: int, c: Client, r: int = r, samples: list[float] = samples) -> None:
+                nonlocal missing
+                cents = 400_000 + (nonce * 131 + i * 7 + r) % 500_000
+                form = {**c.values["form"], **EXTRA_FIELDS, "amount_requested": f"{cents // 100}.{cents % 100:02d}"}
+                try:
+                    samples.append(await c.send("submit", {"form_data": form}, until="decision", check=bool))
+                except TimeoutError:
+                    missing += 1  # no decision in the browser within 60 s: reported, never hidden
+
+            await asyncio.gather(*(submit(i, c) for i, c in enumerate(clients)))
+            submitted += n
+            used += ids
+            await asyncio.gather(*(c.close() for c in clients))
+        out[label] = _p(samples) if samples else {"p50_ms": None, "p95_ms": None, "changes": 0}
+        print(f"  submissions {label}: decision in the browser p50/p95 {out[label]['p50_ms']}/{out[label]['p95_ms']} ms",
+              flush=True)
+    async with httpx.AsyncClient() as http:
+        sim = (await http.get(f"http://127.0.0.1:{sim_port}/_sim/applications", headers={"X-Sim-Admin": SIM_ADMIN})).json()
+    keys = [a["idempotency_key"] for a in sim["applications"]]
+    out["submitted"], out["no_decision_within_60_s"], out["at_simulator"] = submitted, missing, sim["count"]
+    out["distinct_at_simulator"], out["in_database"] = len(set(keys)), await asyncio.to_thread(_app_count, url, used, since)
+    print(f"  submitted {submitted} ({missing} without a decision in 60 s), at the simulator {sim['count']} ({len(set(keys))} distinct), "
+          f"in the database {out['in_database']}", flush=True)
+    return out
+
+
+def measure(url: str, *, counts: tuple[int, ...] = (1, 10, 50), rounds: int = 8, latency_ms: int = 200,
+            redis_url: str | None = None, workers: int = 3) -> dict:
+    """Start a simulator and a backend on ``url``; measure filter changes with 1/10/50 sessions, memory per
+    session, and submissions with the provider answering in ``latency_ms``. With ``redis_url`` the backend
+    runs as in production: state in Redis and ``workers`` worker processes."""
+    _state_names()
+    tokens = prepare(url, max(counts))
+    use_simulator(url)
+    port, sim_port = _free_port(), _free_port()
+    logs = ROOT / "var" / "bench"
+    sim = start_simulator(sim_port, latency_ms, logs / "simulator.log")
+    try:
+        proc = start_backend(url, port, logs / "backend.log", {
+            "STAPP_PROVIDER_URL_DEVELOPMENT": f"http://127.0.0.1:{sim_port}",
+            "STAPP_PUBLIC_URL": f"http://127.0.0.1:{port}", "STAPP_SIMULATOR_PORT": str(sim_port),
+            **({"REFLEX_REDIS_URL": redis_url, "GRANIAN_WORKERS": str(workers)} if redis_url else {})})
+        try:
+            if redis_url:
+                import redis
+
+                redis.Redis.from_url(redis_url).flushdb()
+            result = asyncio.run(_run(port, tokens, counts, rounds, proc, redis_url))
+            result["stack"] = (f"state in Redis, {workers} workers" if redis_url else "state on disk, 1 worker")
+            result["submissions"] = {"provider_latency_ms": latency_ms,
+                                     **asyncio.run(_submissions(port, sim_port, tokens, url))}
+            return result
+        finally:
+            stop_backend(proc)
+    finally:
+        stop_backend(sim)
