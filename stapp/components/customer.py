@@ -2,8 +2,58 @@
 
 import reflex as rx
 
+from stapp.components.forms import field, static_select_field
 from stapp.components.layout import denied_callout
+from stapp.domain.funding import SERVICE_CANCELLED, SERVICE_STATUSES
 from stapp.state.customers import CustomerState
+
+
+def _service_status() -> rx.Component:
+    """The monitoring service's status, and (Customers: Modify) the dialog that changes it."""
+    c, e = CustomerState.customer, CustomerState.service_errors
+    return rx.hstack(
+        rx.text("Service:", size="2"),
+        rx.cond(
+            c["service_status"] == SERVICE_CANCELLED,
+            rx.badge("Cancelled on ", c["cancelled_on"], color_scheme="red", id="service-status"),
+            rx.badge(c["service_status"], color_scheme="green", id="service-status"),
+        ),
+        rx.cond(
+            CustomerState.can_modify_customer,
+            rx.dialog.root(
+                rx.dialog.trigger(rx.button("Change", size="1", variant="ghost")),
+                rx.dialog.content(
+                    rx.dialog.title("Service Status"),
+                    rx.form(
+                        rx.vstack(
+                            static_select_field("Service Status", "service_status", e,
+                                                [(s, s) for s in SERVICE_STATUSES],
+                                                default_value=c["service_status"], required=True),
+                            field("Cancellation Date", "cancelled_on", e, type="date",
+                                  default_value=c["cancelled_on"]),
+                            rx.text("A cancellation inside a funding's guarantee period flags that funding as a "
+                                    "chargeback risk.", size="1", color_scheme="gray"),
+                            rx.hstack(
+                                rx.dialog.close(rx.button("Cancel", variant="soft", color_scheme="gray",
+                                                          type="button")),
+                                rx.button("Save", type="submit"),
+                                justify="end",
+                                width="100%",
+                            ),
+                            spacing="3",
+                        ),
+                        on_submit=CustomerState.save_service_status,
+                        reset_on_submit=False,
+                        no_validate=True,
+                    ),
+                    max_width="420px",
+                ),
+                open=CustomerState.service_open,
+                on_open_change=CustomerState.show_service_dialog,
+            ),
+        ),
+        align="center",
+    )
 
 
 def customer_frame(body: rx.Component) -> rx.Component:
@@ -28,6 +78,7 @@ def customer_frame(body: rx.Component) -> rx.Component:
                             rx.text("Email: ", c["email"], size="2"),
                             rx.text("Phone: ", c["phone"], size="2"),
                             rx.hstack(rx.text("Location:", size="2"), rx.badge(c["location"])),
+                            _service_status(),
                             rx.text("Created by ", c["created_by"], " at ", c["created_at"], size="1", color_scheme="gray"),
                             spacing="1",
                             align="end",

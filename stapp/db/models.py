@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import BigInteger, Column, ForeignKey, Index, Integer, UniqueConstraint
+from sqlalchemy import BigInteger, Column, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from stapp.db import tally
@@ -104,12 +104,13 @@ class Customer(SQLModel, table=True):
     state: str = Field(max_length=2)
     zip_code: str = Field(max_length=5)
     location_id: int = Field(sa_column=Column(Integer, ForeignKey("location.id"), nullable=False))
+    # monitoring service: Active, or Cancelled on a date (a cancellation inside a guarantee period is a risk)
+    service_status: str = Field(default="Active", sa_column=Column(String(20), nullable=False, server_default="Active"))
+    cancelled_on: date | None = Field(default=None)
     created_by_id: int | None = Field(
         default=None, sa_column=Column(Integer, ForeignKey("app_user.id", ondelete="SET NULL"), nullable=True)
     )
     created_at: datetime = Field(default_factory=utcnow, sa_column=_utc_column())
-
-
 
 
 class CatalogEntry(SQLModel, table=True):
@@ -146,6 +147,7 @@ class Funding(SQLModel, table=True):
         Index("ix_funding_status_created", "status", "created_at", "id"),
         Index("ix_funding_outcome_created", "outcome", "created_at", "id"),
         Index("ix_funding_funder_created", "funder_id", "created_at", "id"),
+        Index("ix_funding_holdback_release", "holdback_release_date", "id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -163,6 +165,10 @@ class Funding(SQLModel, table=True):
     date_expected: date | None = Field(default=None)
     grade_info: str = Field(default="", max_length=255)
     notes: str = Field(default="")
+    # what the funder keeps back until the guarantee period ends (see domain/funding.py Holdback)
+    holdback_cents: int | None = Field(default=None)
+    guarantee_months: int | None = Field(default=None)
+    holdback_release_date: date | None = Field(default=None)
     created_by_id: int | None = Field(
         default=None, sa_column=Column(Integer, ForeignKey("app_user.id", ondelete="SET NULL"), nullable=True)
     )

@@ -6,8 +6,10 @@ status may carry any outcome or none, as the Funding document says.
 
 from __future__ import annotations
 
+import calendar
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from datetime import date
 from enum import StrEnum
 from typing import Any
 
@@ -44,6 +46,12 @@ class FundingOutcome(StrEnum):
 
 
 NO_OUTCOME = "none"  # the Funding Entries filter value for "no outcome yet"
+
+MAX_GUARANTEE_MONTHS = 120
+HOLDBACK_DUE_DAYS = 30
+# The Funding Entries "Holdback" filter: its values and labels
+HOLDBACK_FILTERS = {"due": f"Holdback due in the next {HOLDBACK_DUE_DAYS} days", "released": "Released",
+                    "risk": "Chargeback risk"}
 
 
 class CatalogKind(StrEnum):
@@ -82,6 +90,75 @@ class Totals:
 def totals(expected_cents: int | None, transaction_cents: Iterable[int]) -> Totals:
     """Net Received is the sum of the transactions; Remaining is Amount Expected minus Net Received."""
     return Totals(expected_cents=expected_cents or 0, net_received_cents=sum(transaction_cents))
+
+
+def add_months(start: date, months: int) -> date:
+    """``start`` plus whole calendar months; the 31st of a shorter month becomes its last day."""
+    index = start.month - 1 + months
+    year, month = start.year + index // 12, index % 12 + 1
+    return date(year, month, min(start.day, calendar.monthrange(year, month)[1]))
+
+
+def holdback_release_date(clean: Mapping[str, Any], funded_on: date) -> date | None:
+    """The Holdback Release Date: as entered, else the funding date plus the Guarantee Months."""
+    if clean.get("holdback_release_date"):
+        return clean["holdback_release_date"]
+    if clean.get("guarantee_months") is not None:
+        return add_months(funded_on, clean["guarantee_months"])
+    return None
+
+
+@dataclass(frozen=True)
+class Holdback:
+    """What a funder keeps back until the guarantee period ends (integer cents)."""
+
+    amount_cents: int
+    release_date: date | None
+
+    def held_cents(self, today: date) -> int:
+        """Still held back on ``today``: all of it until the release date (with no date, until one is set)."""
+        if self.release_date is not None and today >= self.release_date:
+            return 0
+        return self.amount_cents
+
+    def released(self, today: date) -> bool:
+        return self.amount_cents > 0 and self.release_date is not None and today >= self.release_date
+
+
+SERVICE_ACTIVE, SERVICE_CANCELLED = "Active", "Cancelled"
+SERVICE_STATUSES = (SERVICE_ACTIVE, SERVICE_CANCELLED)
+
+
+def validate_service_status(data: Mapping[str, Any]) -> dict[str, Any]:
+    """The customer's Service Status form: Active, or Cancelled with its Cancellation Date."""
+    form = Form(data if isinstance(data, Mapping) else {})
+    status = form.choice("service_status", "Service Status", {s: s for s in SERVICE_STATUSES})
+    cancelled_on = form.date("cancelled_on", "Cancellation Date", required=status == SERVICE_CANCELLED)
+    clean = form.check()
+    clean["cancelled_on"] = cancelled_on if status == SERVICE_CANCELLED else None
+    return clean
+
+
+def chargeback_risk(cancelled_on: date | None, funded_on: date | None, release_date: date | None) -> bool:
+    """A customer cancelled inside a funding's guarantee period (from the funding date, when known, until the
+    Holdback Release Date): the funder may charge the sale back."""
+    if cancelled_on is None or release_date is None:
+        return False
+    return cancelled_on < release_date and (funded_on is None or cancelled_on >= funded_on)
+
+
+def _months(form: Form, name: str, label: str) -> int | None:
+    raw = form.raw(name)
+    if name in form.errors:
+        return None
+    if not raw:
+        form.clean[name] = None
+        return None
+    if not raw.isdigit() or len(raw) > 3 or int(raw) > MAX_GUARANTEE_MONTHS:
+        form.errors[name] = f"{label} must be a whole number of months from 0 to {MAX_GUARANTEE_MONTHS}."
+        return None
+    form.clean[name] = int(raw)
+    return int(raw)
 
 
 def _amount(form: Form, name: str, label: str, *, required: bool, allow_zero: bool) -> int | None:
@@ -126,6 +203,11 @@ def validate_funding(
     form.date("date_expected", "Date Expected")
     form.text("grade_info", "Grade / Info", max_len=GRADE_MAX)
     form.text("notes", "Notes", max_len=NOTES_MAX)
+    holdback = _amount(form, "holdback_amount", "Holdback Amount", required=False, allow_zero=True)
+    if holdback is not None and holdback < 0:
+        form.errors["holdback_amount"] = "Holdback Amount cannot be negative."
+    _months(form, "guarantee_months", "Guarantee Months")
+    form.date("holdback_release_date", "Holdback Release Date")
     return form.check()
 
 

@@ -80,6 +80,24 @@ def _card(card: FundingCard) -> rx.Component:
                 spacing="8",
             ),
             _optional("Date Expected", card["date_expected"]),
+            rx.cond(
+                card["holdback"] != "",
+                rx.hstack(
+                    _figure("Holdback Amount", card["holdback"], "holdback-" + fid),
+                    _figure("Still Held Back", card["held_back"], "held-back-" + fid),
+                    rx.vstack(
+                        rx.text(card["holdback_note"], size="2", id="holdback-note-" + fid),
+                        rx.cond(card["guarantee_months"] != "",
+                                rx.text("Guarantee Months: ", card["guarantee_months"], size="2", color_scheme="gray")),
+                        spacing="0",
+                    ),
+                    spacing="8",
+                    align="center",
+                ),
+            ),
+            rx.cond(card["chargeback_risk"] != "",
+                    rx.callout(card["chargeback_risk"], icon="triangle_alert", color_scheme="red", size="1",
+                               id="chargeback-risk-" + fid)),
             _optional("Reason Funder Selected", card["reason"]),
             _optional("Grade / Info", card["grade_info"]),
             rx.cond(card["notes"] != "", rx.vstack(rx.text("Notes:", size="2", weight="medium"),
@@ -141,6 +159,17 @@ def _funding_dialog() -> rx.Component:
                         width="100%",
                     ),
                     field("Grade / Info", "grade_info", e, default_value=f["grade_info"], max_length=255),
+                    rx.hstack(
+                        field("Holdback Amount", "holdback_amount", e, default_value=f["holdback_amount"],
+                              placeholder="0.00"),
+                        field("Guarantee Months", "guarantee_months", e, default_value=f["guarantee_months"],
+                              placeholder="12", max_length=3),
+                        field("Holdback Release Date", "holdback_release_date", e, type="date",
+                              default_value=f["holdback_release_date"]),
+                        width="100%",
+                    ),
+                    rx.text("The release date defaults to the funding date (Date Expected, else today) plus the "
+                            "Guarantee Months.", size="1", color_scheme="gray"),
                     textarea_field("Notes", "notes", e, default_value=f["notes"]),
                     rx.hstack(
                         rx.dialog.close(rx.button("Cancel", variant="soft", color_scheme="gray", type="button")),

@@ -9,7 +9,7 @@ from stapp.services.funding_entries import PAGE_SIZES, SORTS
 from stapp.state.funding_entries import FundingEntriesState as S
 
 HEADERS = ["ID", "Customer", "Location", "Funder", "Funding Type", "Status", "Outcome", "Amount Expected",
-           "Net Received", "Remaining", "Date Expected", "Created"]
+           "Net Received", "Remaining", "Date Expected", "Created", "Still Held Back", "Holdback Release", "Risk"]
 
 
 def _filters() -> rx.Component:
@@ -28,6 +28,7 @@ def _filters() -> rx.Component:
             multi_select("Statuses", S.options["statuses"], S.selected["statuses"], lambda v: S.toggle("statuses", v)),
             multi_select("Outcomes", S.options["outcomes"], S.selected["outcomes"], lambda v: S.toggle("outcomes", v)),
             multi_select("Locations", S.options["locations"], S.selected["locations"], lambda v: S.toggle("locations", v)),
+            multi_select("Holdback", S.options["holdbacks"], S.selected["holdbacks"], lambda v: S.toggle("holdbacks", v)),
             rx.button("Clear filters", variant="ghost", on_click=S.clear_filters),
             rx.spacer(),
             sort_controls(S, SORTS),
@@ -66,6 +67,9 @@ def _row(row: rx.Var) -> rx.Component:
         rx.table.cell(row["remaining"], text_align="right", white_space="nowrap"),
         rx.table.cell(row["date_expected"], white_space="nowrap"),
         rx.table.cell(row["created"], white_space="nowrap"),
+        rx.table.cell(row["held_back"], text_align="right", white_space="nowrap"),
+        rx.table.cell(row["holdback_release_date"], white_space="nowrap"),
+        rx.table.cell(rx.cond(row["chargeback_risk"], rx.badge("Chargeback risk", color_scheme="red"))),
     )
 
 

@@ -10,6 +10,7 @@ from sqlmodel import Session, select
 
 from stapp.db.models import Customer, FinanceApplication, Location, User
 from stapp.domain.errors import NotFound, PermissionDenied, ValidationFailed
+from stapp.domain.funding import validate_service_status
 from stapp.domain.permissions import Permission
 from stapp.domain.validation import parse_id, validate_customer
 from stapp.services import audit
@@ -154,7 +155,24 @@ def customer_summary(session: Session, customer: Customer) -> dict[str, str]:
         "location": location.name if location else "",
         "created_by": creator.name if creator else "—",
         "created_at": customer.created_at.strftime("%Y-%m-%d %H:%M UTC"),
+        "service_status": customer.service_status,
+        "cancelled_on": customer.cancelled_on.isoformat() if customer.cancelled_on else "",
     }
+
+
+def set_service_status(session: Session, actor: Actor, customer_id: object, data: object) -> Customer:
+    """Mark the customer's monitoring service Active or Cancelled (with its date): Customers: Modify there."""
+    customer = get_customer(session, actor, customer_id)
+    require(actor, Permission.CUSTOMERS_MODIFY, customer.location_id)
+    clean = validate_service_status(data if isinstance(data, dict) else {})
+    before = {"service_status": customer.service_status, "cancelled_on": customer.cancelled_on}
+    customer.service_status, customer.cancelled_on = clean["service_status"], clean["cancelled_on"]
+    session.add(customer)
+    session.flush()
+    audit.record(session, actor=actor, action="customer.service_status", entity="customer", entity_id=customer.id,
+                 customer_id=customer.id, location_id=customer.location_id, before=before,
+                 after={"service_status": customer.service_status, "cancelled_on": customer.cancelled_on})
+    return customer
 
 
 def has_applications(session: Session, customer_id: int) -> bool:

@@ -17,8 +17,12 @@ from stapp.db.types import utcnow
 from stapp.domain.errors import NotFound
 from stapp.domain.funding import (
     NO_FUNDER,
+    SERVICE_CANCELLED,
     CatalogKind,
     FundingStatus,
+    Holdback,
+    chargeback_risk,
+    holdback_release_date,
     validate_funding,
     validate_transaction,
 )
@@ -76,7 +80,8 @@ def _load_funding(session: Session, actor: Actor, funding_id: object, perm: Perm
     return funding
 
 
-FIELDS = ("funder_id", "funding_type_id", "reason_id", "status", "outcome", "amount_expected_cents", "date_expected", "grade_info", "notes")
+FIELDS = ("funder_id", "funding_type_id", "reason_id", "status", "outcome", "amount_expected_cents", "date_expected",
+          "grade_info", "notes", "holdback_cents", "guarantee_months", "holdback_release_date")
 TX_FIELDS = ("funding_id", "type_id", "transaction_date", "amount_cents", "reference", "note")
 
 
@@ -108,6 +113,11 @@ def _apply_funding(funding: Funding, clean: dict[str, Any]) -> None:
     funding.date_expected = clean["date_expected"]
     funding.grade_info = clean["grade_info"]
     funding.notes = clean["notes"]
+    funding.holdback_cents = clean["holdback_amount"]
+    funding.guarantee_months = clean["guarantee_months"]
+    # the guarantee period runs from the funding date: Date Expected, else the day the funding was recorded (UTC)
+    funded_on = clean["date_expected"] or (funding.created_at or utcnow()).date()
+    funding.holdback_release_date = holdback_release_date(clean, funded_on)
     funding.updated_at = utcnow()
 
 
@@ -236,7 +246,8 @@ def _names(session: Session, ids: set[int]) -> dict[int, str]:
 
 
 def customer_version(session: Session, actor: Actor, customer_id: object) -> str:
-    """A cheap fingerprint of the customer's fundings: it changes with every funding or transaction change.
+    """A cheap fingerprint of the customer's fundings: it changes with every funding or transaction change
+    and with the customer's service status.
 
     Every transaction change rewrites its funding's ``updated_at`` (same database transaction), and a deleted
     funding lowers the count, so two equal fingerprints mean the Funding tab would show the same thing.
@@ -245,7 +256,7 @@ def customer_version(session: Session, actor: Actor, customer_id: object) -> str
     count, latest = session.exec(
         select(func.count(Funding.id), func.max(Funding.updated_at)).where(Funding.customer_id == customer.id)
     ).one()
-    return f"{count}:{latest}"
+    return f"{count}:{latest}:{customer.service_status}:{customer.cancelled_on}"  # cancelling changes the risk flags
 
 
 def customer_fundings(session: Session, actor: Actor, customer_id: object) -> tuple[Customer, list[dict[str, Any]]]:
@@ -279,8 +290,12 @@ def customer_fundings(session: Session, actor: Actor, customer_id: object) -> tu
             }
         )
     cards = []
+    today = utcnow().date()
+    cancelled_on = customer.cancelled_on if customer.service_status == SERVICE_CANCELLED else None
     for f in fundings:
         expected = f.amount_expected_cents or 0
+        holdback = Holdback(f.holdback_cents or 0, f.holdback_release_date)
+        release = f.holdback_release_date.isoformat() if f.holdback_release_date else ""
         cards.append(
             {
                 "id": f.id,
@@ -300,6 +315,17 @@ def customer_fundings(session: Session, actor: Actor, customer_id: object) -> tu
                 "date_expected": f.date_expected.isoformat() if f.date_expected else "",
                 "grade_info": f.grade_info,
                 "notes": f.notes,
+                "holdback": format_cents(f.holdback_cents) if f.holdback_cents is not None else "",
+                "holdback_input": cents_to_decimal_string(f.holdback_cents) if f.holdback_cents is not None else "",
+                "guarantee_months": str(f.guarantee_months) if f.guarantee_months is not None else "",
+                "holdback_release_date": release,
+                "held_back": format_cents(holdback.held_cents(today)) if holdback.amount_cents else "",
+                "holdback_note": ("" if not holdback.amount_cents else f"Released on {release}"
+                                  if holdback.released(today) else f"Held back until {release}" if release
+                                  else "Held back (no release date)"),
+                "chargeback_risk": (f"Chargeback risk: the customer cancelled on {cancelled_on.isoformat()}, inside "
+                                    f"the guarantee period (until {release})."
+                                    if chargeback_risk(cancelled_on, f.date_expected, f.holdback_release_date) else ""),
                 "transactions": by_funding[f.id],
             }
         )

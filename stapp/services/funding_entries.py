@@ -13,12 +13,22 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, or_
+from sqlalchemy import and_, case, exists, func, or_
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, select
 
 from stapp.db.models import CatalogEntry, Customer, Funding, Location
-from stapp.domain.funding import NO_FUNDER, NO_OUTCOME, CatalogKind, FundingOutcome, FundingStatus
+from stapp.db.types import utcnow
+from stapp.domain.funding import (
+    HOLDBACK_DUE_DAYS,
+    HOLDBACK_FILTERS,
+    NO_FUNDER,
+    NO_OUTCOME,
+    SERVICE_CANCELLED,
+    CatalogKind,
+    FundingOutcome,
+    FundingStatus,
+)
 from stapp.domain.listing import (
     ListQuery,
     query_choice,
@@ -48,7 +58,8 @@ SORTS = {
 }
 COLUMNS = [
     "ID", "Customer", "Location", "Funder", "Funding Type", "Status", "Outcome", "Amount Expected",
-    "Net Received", "Remaining", "Date Expected", "Created",
+    "Net Received", "Remaining", "Date Expected", "Created", "Still Held Back", "Holdback Release Date",
+    "Chargeback Risk",
 ]
 OUTCOME_CHOICES = [o.value for o in FundingOutcome] + [NO_OUTCOME]
 
@@ -71,6 +82,7 @@ def parse_query(params: Mapping[str, str]) -> ListQuery:
             "statuses": query_choices(params, "statuses", [s.value for s in FundingStatus]),
             "outcomes": query_choices(params, "outcomes", OUTCOME_CHOICES),
             "locations": query_ids(params, "locations"),
+            "holdbacks": query_choices(params, "holdbacks", list(HOLDBACK_FILTERS)),
         },
         sort=query_choice(params, "sort", SORTS, "created"),  # newest first; a date range then seeks its index
         direction=query_choice(params, "dir", ("asc", "desc"), "desc"),
@@ -104,7 +116,34 @@ def _where(actor: Actor, q: ListQuery) -> list:
         conds.append(or_(*parts))
     if f.get("locations"):
         conds.append(Funding.location_id.in_(f["locations"]))
+    if f.get("holdbacks"):
+        today = utcnow().date()
+        held = Funding.holdback_cents > 0
+        parts = []
+        if "due" in f["holdbacks"]:  # the release date falls today or within the next 30 days
+            parts.append(and_(held, Funding.holdback_release_date >= today,
+                              Funding.holdback_release_date <= today + timedelta(days=HOLDBACK_DUE_DAYS)))
+        if "released" in f["holdbacks"]:
+            parts.append(and_(held, Funding.holdback_release_date <= today))
+        if "risk" in f["holdbacks"]:
+            owner = aliased(Customer)  # its own name: the rows query already joins Customer
+            parts.append(exists().where(owner.id == Funding.customer_id, _risk(owner)))
+        conds.append(or_(*parts))
     return conds
+
+
+def _risk(customer: Any = Customer):  # noqa: ANN202
+    """The customer cancelled inside the funding's guarantee period (see domain chargeback_risk)."""
+    return and_(
+        customer.service_status == SERVICE_CANCELLED,
+        customer.cancelled_on < Funding.holdback_release_date,
+        or_(Funding.date_expected.is_(None), customer.cancelled_on >= Funding.date_expected),
+    )
+
+
+def _held_back(today: date):  # noqa: ANN202
+    """What is still held back on ``today``, in the database (see domain Holdback.held_cents)."""
+    return case((Funding.holdback_release_date <= today, 0), else_=func.coalesce(Funding.holdback_cents, 0))
 
 
 @dataclass(frozen=True)
@@ -149,6 +188,10 @@ def _unordered(actor: Actor, q: ListQuery) -> tuple[Any, SortKey]:
             remaining,
             Funding.date_expected,
             Funding.created_at,
+            Funding.holdback_cents,
+            _held_back(utcnow().date()),
+            Funding.holdback_release_date,
+            case((_risk(), 1), else_=0),
             sort.expr,
         )
         .join(Customer, Customer.id == Funding.customer_id)
@@ -167,7 +210,7 @@ def _select_rows(actor: Actor, q: ListQuery):  # noqa: ANN202
 
 def _row(r) -> dict[str, Any]:  # noqa: ANN001
     (fid, customer_id, first, last, location, funder, ftype, status, outcome, expected, net, remaining,
-     date_expected, created_at) = tuple(r)[:14]
+     date_expected, created_at, holdback, held, release, risk) = tuple(r)[:18]
     return {
         "id": fid,
         "customer_id": customer_id,
@@ -182,6 +225,9 @@ def _row(r) -> dict[str, Any]:  # noqa: ANN001
         "remaining": format_cents(remaining),
         "date_expected": date_expected.isoformat() if date_expected else "",
         "created": created_at.strftime("%Y-%m-%d") if created_at else "",
+        "held_back": format_cents(held) if holdback else "",
+        "holdback_release_date": release.isoformat() if holdback and release else "",
+        "chargeback_risk": bool(risk),
     }
 
 
@@ -235,6 +281,7 @@ def export_csv(session: Session, actor: Actor, q: ListQuery, *, batch: int = 200
                     row["id"], _csv_safe(row["customer"]), row["location"], _csv_safe(row["funder"]),
                     _csv_safe(row["funding_type"]), row["status"], row["outcome"], row["amount_expected"],
                     row["net_received"], row["remaining"], row["date_expected"], row["created"],
+                    row["held_back"], row["holdback_release_date"], "Yes" if row["chargeback_risk"] else "",
                 ]
             )
         yield buffer.getvalue()
@@ -262,4 +309,5 @@ def filter_options(session: Session, actor: Actor) -> dict[str, list[dict[str, s
         "statuses": [{"value": s.value, "label": s.value} for s in FundingStatus],
         "outcomes": [{"value": o.value, "label": o.value} for o in FundingOutcome]
         + [{"value": NO_OUTCOME, "label": "No outcome yet"}],
+        "holdbacks": [{"value": k, "label": label} for k, label in HOLDBACK_FILTERS.items()],
     }

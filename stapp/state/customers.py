@@ -153,14 +153,43 @@ class CustomerState(AppState):
     customer_error: str = ""
     can_funding_tab: bool = False
     can_financing_tab: bool = False
+    can_modify_customer: bool = False
+    service_open: bool = False
+    service_errors: dict[str, str] = {}
 
     def _set_customer(self, session, actor, customer) -> None:  # noqa: ANN001
         self.customer = svc.customer_summary(session, customer)
         self.customer_error = ""
+        self.can_modify_customer = actor.grants.allows(Permission.CUSTOMERS_MODIFY, customer.location_id)
         self.can_funding_tab = actor.grants.allows(Permission.FUNDING_DETAILS_VIEW, customer.location_id)
         self.can_financing_tab = actor.grants.allows(Permission.CONSUMER_FINANCING_MANAGE, customer.location_id) and (
             financing_setup.financing_available(session) or svc.has_applications(session, customer.id)
         )
+
+    def _customer_changed(self, session, actor) -> None:  # noqa: ANN001
+        """After the record changed here: a tab showing something that depends on it re-reads (overridden)."""
+        self._set_customer(session, actor, svc.get_customer(session, actor, self.router.page.params.get("id", "")))
+
+    @rx.event
+    def show_service_dialog(self, value: bool):
+        self.service_open, self.service_errors = bool(value), {}
+
+    @rx.event
+    def save_service_status(self, form_data: dict):
+        """Active, or Cancelled with its date (Customers: Modify at the customer's location, checked here)."""
+        try:
+            with write_session() as session:
+                actor = self._actor(session)
+                svc.set_service_status(session, actor, self.router.page.params.get("id", ""), form_data)
+            with read_session() as session:
+                self._customer_changed(session, self._actor(session))
+        except ValidationFailed as exc:
+            self.service_errors = exc.errors
+            return None
+        except AppError as exc:
+            return self._fail(exc)
+        self.service_open, self.service_errors = False, {}
+        return rx.toast.success("Service status saved.")
 
     @rx.event
     def load_customer(self):

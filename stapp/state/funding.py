@@ -44,12 +44,19 @@ class FundingCard(TypedDict):
     date_expected: str
     grade_info: str
     notes: str
+    holdback: str
+    holdback_input: str
+    guarantee_months: str
+    holdback_release_date: str
+    held_back: str
+    holdback_note: str
+    chargeback_risk: str
     transactions: list[TransactionRow]
 
 
 FUNDING_FIELDS = (
     "funder_id", "funding_type_id", "reason_id", "status", "outcome", "amount_expected", "date_expected",
-    "grade_info", "notes",
+    "grade_info", "notes", "holdback_amount", "guarantee_months", "holdback_release_date",
 )
 
 
@@ -93,6 +100,9 @@ class FundingState(CustomerState):
         self.can_modify = actor.grants.allows(Permission.FUNDING_DETAILS_MODIFY, loc)
         self.can_delete = actor.grants.allows(Permission.FUNDING_DETAILS_DELETE, loc)
         self.loaded = True
+
+    def _customer_changed(self, session, actor) -> None:  # noqa: ANN001
+        self._reload(session, actor)  # a cancellation changes the cards' chargeback risk
 
     def _set_options(self, options: dict[str, list[dict[str, str]]]) -> None:
         self.funders = [Option(**o) for o in options["funders"]]
@@ -164,6 +174,9 @@ class FundingState(CustomerState):
             "date_expected": card["date_expected"],
             "grade_info": card["grade_info"],
             "notes": card["notes"],
+            "holdback_amount": card["holdback_input"],
+            "guarantee_months": card["guarantee_months"],
+            "holdback_release_date": card["holdback_release_date"],
         }
         self.funding_errors, self.funding_form_open = {}, True
         return None

@@ -209,3 +209,54 @@ def test_next_and_previous_move_by_cursor_and_the_url_reopens_the_same_page(page
     expect(page.get_by_text(re.compile(r"^Page 1 of \d+$"))).to_be_visible()
     expect(ids.first).to_have_text(first_page[0])
     assert ids.all_inner_texts() == first_page
+
+
+def test_a_holdback_is_tracked_and_a_cancellation_inside_its_guarantee_period_is_flagged(page: Page):
+    from datetime import UTC, datetime, timedelta
+
+    from stapp.domain.funding import add_months
+
+    today = datetime.now(UTC).date()
+    funded_on = today - timedelta(days=60)
+    release = add_months(funded_on, 12)
+    sign_in(page, *ADMIN)
+    page.goto("/customers/5/funding")
+    expect(page.get_by_text("No fundings for this customer.")).to_be_visible()
+    page.get_by_role("button", name="Add Funding").click()
+    dialog = page.get_by_role("dialog")
+    dialog.get_by_label("Funded By").select_option(label="Alarm Funding Co")
+    dialog.get_by_label("Funding Type").select_option(label="Contract Sale")
+    dialog.get_by_label("Amount Expected").fill("2,400.00")
+    dialog.get_by_label("Date Expected").fill(funded_on.isoformat())
+    dialog.get_by_label("Holdback Amount").fill("300.00")
+    dialog.get_by_label("Guarantee Months").fill("500")
+    dialog.get_by_role("button", name="Save").click()
+    expect(dialog.get_by_text("Guarantee Months must be a whole number of months from 0 to 120.")).to_be_visible()
+    dialog.get_by_label("Guarantee Months").fill("12")
+    dialog.get_by_role("button", name="Save").click()
+    expect(dialog).to_have_count(0)
+
+    card = page.locator("[id^=funding-]").first
+    expect(card.locator("[id^=holdback-]").first).to_have_text("$300.00")
+    expect(card.locator("[id^=held-back-]")).to_have_text("$300.00")
+    expect(card.locator("[id^=holdback-note-]")).to_have_text(f"Held back until {release.isoformat()}")
+    expect(card.locator("[id^=chargeback-risk-]")).to_have_count(0)
+
+    cancelled = today - timedelta(days=10)  # inside the guarantee period
+    page.get_by_role("button", name="Change").click()
+    dialog = page.get_by_role("dialog")
+    dialog.get_by_label("Service Status").select_option("Cancelled")
+    dialog.get_by_role("button", name="Save").click()
+    expect(dialog.get_by_text("Cancellation Date is required.")).to_be_visible()
+    dialog.get_by_label("Cancellation Date").fill(cancelled.isoformat())
+    dialog.get_by_role("button", name="Save").click()
+    expect(dialog).to_have_count(0)
+    expect(page.locator("#service-status")).to_have_text(f"Cancelled on {cancelled.isoformat()}")
+    expect(card.locator("[id^=chargeback-risk-]")).to_contain_text(
+        f"Chargeback risk: the customer cancelled on {cancelled.isoformat()}, inside the guarantee period "
+        f"(until {release.isoformat()}).")
+
+    page.goto("/accounting/funding-entries?holdbacks=risk")
+    row = page.locator("tbody tr").filter(has=page.get_by_role("link", name=re.compile(r".")))
+    expect(row.first.get_by_text("Chargeback risk")).to_be_visible()
+    expect(row.first.get_by_role("cell", name="$300.00")).to_be_visible()

@@ -608,7 +608,9 @@ CUSTOMER_FORM = {
 FUNDING_FORM = {
     "funder_id": "id", "funding_type_id": "id", "reason_id": "id_opt", "status": "enum", "outcome": "enum_opt",
     "amount_expected": "money", "date_expected": "date", "grade_info": "text", "notes": "text",
+    "holdback_amount": "money", "guarantee_months": "months_opt", "holdback_release_date": "date",
 }
+SERVICE_FORM = {"service_status": "enum", "cancelled_on": "date"}
 TX_FORM = {"type_id": "id", "transaction_date": "date_req", "amount": "money_req", "reference": "text", "note": "text"}
 APP_FORM = {
     "first_name": "text_req", "last_name": "text_req", "email": "email", "phone": "phone", "date_of_birth": "date_req",
@@ -629,7 +631,8 @@ def _customer_form(c: SimpleNamespace) -> dict:
 def _funding_form(c: SimpleNamespace) -> dict:
     return {"funder_id": str(c.d.funder), "funding_type_id": str(c.d.funding_type), "reason_id": "",
             "status": "PENDING", "outcome": "", "amount_expected": "1000.00", "date_expected": "2026-03-01",
-            "grade_info": "A", "notes": "security test"}
+            "grade_info": "A", "notes": "security test", "holdback_amount": "100.00", "guarantee_months": "12",
+            "holdback_release_date": ""}
 
 
 def _tx_form(c: SimpleNamespace) -> dict:
@@ -735,6 +738,11 @@ REGISTRY: dict[str, Spec] = {
                                   args=lambda c: (_customer_form(c),), kinds=("form",), form=CUSTOMER_FORM,
                                   writes=("customer",)),
     "CustomerState.load_customer": Spec(P.CUSTOMERS_VIEW, scope="customer", page="cust", leaks=("customer",)),
+    "CustomerState.show_service_dialog": Spec(PUBLIC, args=lambda c: (True,), kinds=("bool",)),
+    "CustomerState.save_service_status": Spec(
+        P.CUSTOMERS_MODIFY, scope="customer", page="cust", view=(P.CUSTOMERS_VIEW,), leaks=("customer",),
+        args=lambda c: ({"service_status": "Cancelled", "cancelled_on": "2026-08-01"},), kinds=("form",),
+        form=SERVICE_FORM, writes=("customer",)),
     "CustomerHistoryState.load_history": Spec(
         P.CUSTOMERS_VIEW, scope="customer", page="cust", leaks=("customer", "funding"), quiet=True,
         note="an empty History on any failure; the page's load_customer says why"),

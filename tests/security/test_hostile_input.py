@@ -59,6 +59,8 @@ FIELD_VALUES: dict[str, list[tuple[str, Any]]] = {
     "id": COMMON + IDS + MISSING,
     "id_opt": COMMON + IDS,
     "int_str": COMMON + MISSING + [("-1", "-1"), ("0", "0"), ("overlong", "99999999999999"), ("decimal", "1.5")],
+    "months_opt": COMMON + [("-1", "-1"), ("121", "121"), ("overlong", "99999999999999"), ("decimal", "1.5"),
+                            ("words", "twelve")],
     "percent": COMMON + [("-1", "-1"), ("100.01", "100.01"), ("1.234", "1.234"), ("words", "ten")],
     "time": COMMON + [("25:00", "25:00"), ("12:60", "12:60"), ("words", "noon")],
     "checkbox": [("dict", OPERATOR), ("list", ["on"]), ("huge", HUGE), ("none", None)],

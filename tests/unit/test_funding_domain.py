@@ -93,3 +93,83 @@ def test_each_bad_transaction_field_gets_its_message(field, value, message):
     with pytest.raises(ValidationFailed) as exc:
         validate_transaction({**TX, field: value}, transaction_types={"5": 5})
     assert exc.value.errors[field] == message
+
+
+# Holdbacks and the guarantee period ------------------------------------------------------------------
+
+from datetime import date  # noqa: E402
+
+from stapp.domain.funding import Holdback, add_months, holdback_release_date  # noqa: E402
+
+
+@pytest.mark.parametrize(
+    ("start", "months", "expected"),
+    [
+        (date(2026, 1, 15), 12, date(2027, 1, 15)),
+        (date(2026, 1, 31), 1, date(2026, 2, 28)),  # the 31st of a shorter month is its last day
+        (date(2027, 11, 30), 3, date(2028, 2, 29)),  # leap year
+        (date(2026, 5, 1), 0, date(2026, 5, 1)),
+        (date(2026, 12, 10), 120, date(2036, 12, 10)),
+    ],
+)
+def test_the_guarantee_period_adds_calendar_months(start, months, expected):
+    assert add_months(start, months) == expected
+
+
+def test_the_release_date_is_computed_from_the_funding_date_unless_one_is_entered():
+    clean = validate_funding({**GOOD, "holdback_amount": "1,250.00", "guarantee_months": "12"}, **OPTS)
+    assert clean["holdback_amount"] == 125000 and clean["guarantee_months"] == 12
+    assert holdback_release_date(clean, date(2026, 3, 31)) == date(2027, 3, 31)
+    entered = validate_funding({**GOOD, "guarantee_months": "12", "holdback_release_date": "2027-01-01"}, **OPTS)
+    assert holdback_release_date(entered, date(2026, 3, 31)) == date(2027, 1, 1)  # editable: as entered wins
+    assert holdback_release_date(validate_funding(GOOD, **OPTS), date(2026, 3, 31)) is None
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("holdback_amount", "-5.00", "Holdback Amount cannot be negative."),
+        ("holdback_amount", "12.345", "Holdback Amount must be an amount such as 1234.50 with at most two decimals."),
+        ("guarantee_months", "121", "Guarantee Months must be a whole number of months from 0 to 120."),
+        ("guarantee_months", "-1", "Guarantee Months must be a whole number of months from 0 to 120."),
+        ("guarantee_months", "1.5", "Guarantee Months must be a whole number of months from 0 to 120."),
+        ("holdback_release_date", "2027-02-30", "Holdback Release Date must be a valid date."),
+    ],
+)
+def test_bad_holdback_fields_get_their_message(field, value, message):
+    with pytest.raises(ValidationFailed) as exc:
+        validate_funding({**GOOD, field: value}, **OPTS)
+    assert exc.value.errors == {field: message}
+
+
+def test_a_holdback_is_held_until_its_release_date_and_released_from_it():
+    h = Holdback(50000, date(2027, 6, 1))
+    assert h.held_cents(date(2027, 5, 31)) == 50000 and not h.released(date(2027, 5, 31))
+    assert h.held_cents(date(2027, 6, 1)) == 0 and h.released(date(2027, 6, 1))
+    assert Holdback(50000, None).held_cents(date(2030, 1, 1)) == 50000  # no date: still held
+    assert not Holdback(0, date(2020, 1, 1)).released(date(2027, 1, 1))
+
+
+from stapp.domain.funding import chargeback_risk, validate_service_status  # noqa: E402
+
+
+def test_a_cancellation_inside_the_guarantee_period_is_a_chargeback_risk():
+    funded, release = date(2026, 1, 15), date(2027, 1, 15)
+    assert chargeback_risk(date(2026, 6, 1), funded, release)
+    assert chargeback_risk(date(2026, 1, 15), funded, release)  # from the funding date
+    assert not chargeback_risk(date(2027, 1, 15), funded, release)  # the period has ended
+    assert not chargeback_risk(date(2025, 12, 31), funded, release)  # cancelled before it was sold
+    assert chargeback_risk(date(2025, 12, 31), None, release)  # no funding date: any time before release
+    assert not chargeback_risk(None, funded, release) and not chargeback_risk(date(2026, 6, 1), funded, None)
+
+
+def test_service_status_needs_a_cancellation_date_only_when_cancelled():
+    assert validate_service_status({"service_status": "Active", "cancelled_on": "2026-01-01"}) == {
+        "service_status": "Active", "cancelled_on": None}
+    assert validate_service_status({"service_status": "Cancelled", "cancelled_on": "2026-05-02"})["cancelled_on"] == \
+        date(2026, 5, 2)
+    with pytest.raises(ValidationFailed) as exc:
+        validate_service_status({"service_status": "Cancelled", "cancelled_on": ""})
+    assert exc.value.errors == {"cancelled_on": "Cancellation Date is required."}
+    with pytest.raises(ValidationFailed):
+        validate_service_status({"service_status": "Suspended"})

@@ -118,3 +118,31 @@ def test_csv_export_is_exactly_the_filtered_set_with_the_list_columns(actor_for)
 def test_csv_neutralises_spreadsheet_formulas():
     assert svc._csv_safe("=HYPERLINK(1)") == "'=HYPERLINK(1)"
     assert svc._csv_safe("Alarm Funding Co") == "Alarm Funding Co"
+
+
+def test_holdback_filters_due_in_the_next_30_days_and_released(actor_for):
+    from datetime import timedelta
+
+    from stapp.db.engine import write_session
+    from stapp.db.types import utcnow
+
+    today = utcnow().date()
+    with write_session() as s:
+        fundings = s.exec(select(Funding).order_by(Funding.id).limit(5)).all()
+        plan = [(40000, today + timedelta(days=10)), (40000, today + timedelta(days=30)),
+                (40000, today + timedelta(days=31)), (40000, today - timedelta(days=1)), (0, today)]
+        for f, (cents, release) in zip(fundings, plan, strict=True):
+            f.holdback_cents, f.holdback_release_date = cents, release
+            s.add(f)
+        ids = [f.id for f in fundings]
+    acct = actor_for("accounting@example.com")
+    due = {r["id"] for r in _list(acct, holdbacks="due", size=100).rows}
+    released = {r["id"] for r in _list(acct, holdbacks="released", size=100).rows}
+    both = {r["id"] for r in _list(acct, holdbacks="due,released", size=100).rows}
+    assert due == {ids[0], ids[1]}
+    assert released == {ids[3]}  # a zero holdback is never "released"
+    assert both == due | released
+    row = next(r for r in _list(acct, holdbacks="due", size=100).rows if r["id"] == ids[0])
+    assert (row["held_back"], row["holdback_release_date"]) == ("$400.00", (today + timedelta(days=10)).isoformat())
+    gone = next(r for r in _list(acct, holdbacks="released", size=100).rows if r["id"] == ids[3])
+    assert gone["held_back"] == "$0.00"

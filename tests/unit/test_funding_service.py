@@ -176,3 +176,71 @@ def test_stored_totals_always_equal_the_sum_of_the_transactions(actor_for, fundi
     with read_session() as s:
         amounts = s.exec(select(FundingTransaction.amount_cents).where(FundingTransaction.funding_id == funding_id)).all()
     assert _net(funding_id) == (sum(amounts), 300000 - sum(amounts))
+
+
+def test_a_holdback_is_stored_in_cents_with_its_release_date_and_shown_on_the_card(actor_for):
+    from datetime import timedelta
+
+    from stapp.db.types import utcnow
+
+    acct = actor_for("accounting@example.com")
+    customer = _customer("Dallas")
+    with write_session() as s:
+        fid = svc.create_funding(s, acct, customer.id, _form(date_expected="2026-03-31", holdback_amount="450.00",
+                                                            guarantee_months="12")).id
+    with read_session() as s:
+        f = s.get(Funding, fid)
+        assert (f.holdback_cents, f.guarantee_months, f.holdback_release_date.isoformat()) == (45000, 12, "2027-03-31")
+        card = next(c for c in svc.customer_fundings(s, acct, customer.id)[1] if c["id"] == fid)
+    released = utcnow().date() >= f.holdback_release_date
+    assert card["holdback"] == "$450.00" and card["guarantee_months"] == "12"
+    assert card["held_back"] == ("$0.00" if released else "$450.00")
+    assert card["holdback_note"] == ("Released on 2027-03-31" if released else "Held back until 2027-03-31")
+    past = (utcnow().date() - timedelta(days=1)).isoformat()
+    with write_session() as s:  # the release date is editable: an earlier one releases it now
+        svc.update_funding(s, acct, fid, _form(date_expected="2026-03-31", holdback_amount="450.00",
+                                               guarantee_months="12", holdback_release_date=past))
+    with read_session() as s:
+        card = next(c for c in svc.customer_fundings(s, acct, customer.id)[1] if c["id"] == fid)
+    assert (card["held_back"], card["holdback_note"]) == ("$0.00", f"Released on {past}")
+
+
+def test_a_bad_holdback_saves_nothing(actor_for, funding_id):
+    acct = actor_for("accounting@example.com")
+    before = _counts()
+    with write_session() as s, pytest.raises(ValidationFailed) as exc:
+        svc.update_funding(s, acct, funding_id, _form(holdback_amount="-1.00", guarantee_months="500"))
+    assert set(exc.value.errors) == {"holdback_amount", "guarantee_months"}
+    with read_session() as s:
+        assert s.get(Funding, funding_id).holdback_cents is None
+    assert _counts() == before
+
+
+def test_a_customer_cancelled_inside_the_guarantee_period_flags_the_funding_as_a_chargeback_risk(actor_for):
+    from stapp.services import customers as customer_svc
+    from stapp.services import funding_entries
+
+    admin, acct, sales = (actor_for(e) for e in ("admin@example.com", "accounting@example.com", "sales@example.com"))
+    customer = _customer("Dallas")
+    with write_session() as s:
+        fid = svc.create_funding(s, acct, customer.id, _form(date_expected="2026-02-01", holdback_amount="300.00",
+                                                            guarantee_months="12")).id
+    cancel = {"service_status": "Cancelled", "cancelled_on": "2026-08-01"}
+    with write_session() as s, pytest.raises(PermissionDenied):  # accounting may view customers, not modify them
+        customer_svc.set_service_status(s, acct, customer.id, cancel)
+    with write_session() as s, pytest.raises(NotFound):  # sales (Austin) cannot even see a Dallas customer
+        customer_svc.set_service_status(s, sales, customer.id, cancel)
+    with write_session() as s:
+        customer_svc.set_service_status(s, admin, customer.id, {"service_status": "Cancelled", "cancelled_on": "2026-08-01"})
+    with read_session() as s:
+        card = next(c for c in svc.customer_fundings(s, acct, customer.id)[1] if c["id"] == fid)
+        rows = funding_entries.list_entries(s, acct, funding_entries.parse_query({"holdbacks": "risk", "size": "100"})).rows
+    assert card["chargeback_risk"] == ("Chargeback risk: the customer cancelled on 2026-08-01, inside the guarantee "
+                                       "period (until 2027-02-01).")
+    assert fid in {r["id"] for r in rows} and all(r["chargeback_risk"] for r in rows)
+    with write_session() as s:  # back to Active: no risk
+        customer_svc.set_service_status(s, admin, customer.id, {"service_status": "Active"})
+    with read_session() as s:
+        card = next(c for c in svc.customer_fundings(s, acct, customer.id)[1] if c["id"] == fid)
+        rows = funding_entries.list_entries(s, acct, funding_entries.parse_query({"holdbacks": "risk", "size": "100"})).rows
+    assert card["chargeback_risk"] == "" and fid not in {r["id"] for r in rows}
