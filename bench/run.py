@@ -315,6 +315,9 @@ def main() -> int:
     parser.add_argument("--redis", help="with --postgres: run the app on it as in production (Redis state, 3 workers)")
     parser.add_argument("--no-app", action="store_true", help="skip the measurements through the running app")
     args = parser.parse_args()
+    from stapp.settings import ensure_local_secrets
+
+    ensure_local_secrets()  # a fresh checkout: the app's key (var/secret.key) before any setting is read
     sizes = {k: max(1, int(v * args.scale)) for k, v in {"locations": 50, "customers": 200_000,
              "applications": 1_000_000, "fundings": 300_000, "transactions": 1_500_000}.items()}
     sizes["locations"] = 50

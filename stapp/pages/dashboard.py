@@ -1,32 +1,215 @@
-"""``/``: the dashboard."""
+"""``/``: the dashboard. Pictures with their numbers beside them as text; every number links to its list."""
 
 import reflex as rx
 
 from stapp.components.layout import app_shell
-from stapp.state.dashboard import DashboardState
+from stapp.domain.dashboard import PERIODS
+from stapp.state.dashboard import DashboardState as S
+
+AXIS = {"stroke": "#8b8d98", "font_size": 12}  # mid grey: readable on light and dark backgrounds
+# Radix indigo 9, grass 9, amber 9, indigo 6: SVG fill attributes cannot read CSS variables
+BLUE, GREEN, AMBER, LIGHT_BLUE = "#3e63dd", "#30a46c", "#ffc53d", "#8da4ef"
+
+
+def _bar(key: str, color: str, name: str) -> rx.Component:
+    return rx.recharts.bar(data_key=key, fill=color, name=name, is_animation_active=False)
+
+
+def _numbers(table: rx.Component) -> rx.Component:
+    """The chart's numbers as text (accessible, exact), scrolling when a long period has many rows."""
+    return rx.scroll_area(table, type="auto", scrollbars="vertical", style={"maxHeight": "260px"})
+
+
+def _controls() -> rx.Component:
+    return rx.hstack(
+        rx.el.label("Period", html_for="dashboard-period", style={"fontSize": "13px", "fontWeight": 500}),
+        rx.el.select(
+            *[rx.el.option(label, value=key) for key, label in PERIODS.items()],
+            id="dashboard-period", value=S.period, on_change=S.set_period,
+            style={"padding": "4px 8px", "borderRadius": "6px", "border": f"1px solid {rx.color('gray', 7)}",
+                   "background": rx.color("gray", 1), "color": rx.color("gray", 12)},
+        ),
+        rx.cond(
+            S.period == "custom",
+            rx.hstack(
+                rx.input(type="date", value=S.custom_from, on_change=lambda v: S.set_custom("from", v),
+                         aria_label="From", id="dashboard-from"),
+                rx.input(type="date", value=S.custom_to, on_change=lambda v: S.set_custom("to", v),
+                         aria_label="To", id="dashboard-to"),
+            ),
+        ),
+        rx.el.label("Location", html_for="dashboard-location", style={"fontSize": "13px", "fontWeight": 500}),
+        rx.el.select(
+            rx.el.option("All locations", value="all"),
+            rx.foreach(S.location_options, lambda o: rx.el.option(o["label"], value=o["value"])),
+            id="dashboard-location", value=rx.cond(S.location == "", "all", S.location), on_change=S.set_location,
+            style={"padding": "4px 8px", "borderRadius": "6px", "border": f"1px solid {rx.color('gray', 7)}",
+                   "background": rx.color("gray", 1), "color": rx.color("gray", 12)},
+        ),
+        rx.text(S.period_label, size="2", color_scheme="gray", id="period-label"),
+        spacing="3",
+        align="center",
+        wrap="wrap",
+    )
+
+
+def _customers() -> rx.Component:
+    return rx.card(
+        rx.vstack(
+            rx.text("Customers you can see", size="2", color_scheme="gray"),
+            rx.heading(S.customer_total.to_string(), size="8", id="customer-total"),
+            rx.foreach(
+                S.customer_counts,
+                lambda row: rx.hstack(rx.text(row["location"]), rx.spacer(), rx.text(row["customers"].to_string()),
+                                      width="100%"),
+            ),
+            width="100%",
+        )
+    )
+
+
+def _number_table(headers: list[str], rows, cells) -> rx.Component:  # noqa: ANN001
+    return rx.table.root(
+        rx.table.header(rx.table.row(*[rx.table.column_header_cell(h) for h in headers])),
+        rx.table.body(rx.foreach(rows, lambda r: rx.table.row(*cells(r)))),
+        size="1",
+        width="100%",
+    )
+
+
+def _funnel() -> rx.Component:
+    return rx.card(
+        rx.vstack(
+            rx.hstack(rx.heading("Applications", size="4"), rx.spacer(),
+                      rx.text("Approval rate ", rx.text.strong(S.approval_rate, id="approval-rate"), size="2")),
+            rx.grid(
+                rx.recharts.bar_chart(
+                    _bar("count", BLUE, "Applications"),
+                    rx.recharts.x_axis(type_="number", **AXIS),
+                    rx.recharts.y_axis(data_key="label", type_="category", width=110, **AXIS),
+                    rx.recharts.graphing_tooltip(),
+                    data=S.funnel, layout="vertical", height=240, width="100%",
+                ),
+                _number_table(["Stage", "Applications"], S.funnel, lambda r: [
+                    rx.table.cell(r["label"]),
+                    rx.table.cell(rx.link(r["count"].to_string(), href=r["href"]), text_align="right"),
+                ]),
+                columns="2",
+                spacing="4",
+                width="100%",
+                id="funnel",
+            ),
+            width="100%",
+        ),
+        width="100%",
+    )
+
+
+def _rates() -> rx.Component:
+    return rx.grid(
+        rx.card(rx.vstack(
+            rx.heading("Approval rate by location", size="3"),
+            _number_table(["Location", "Submitted", "Approved", "Rate"], S.by_location, lambda r: [
+                rx.table.cell(r["location"]),
+                rx.table.cell(r["submitted"].to_string(), text_align="right"),
+                rx.table.cell(rx.link(r["approved"].to_string(), href=r["href"]), text_align="right"),
+                rx.table.cell(r["rate"], text_align="right"),
+            ]),
+            width="100%",
+        ), id="by-location"),
+        rx.card(rx.vstack(
+            rx.heading("Approval rate by sales rep", size="3"),
+            _number_table(["Sales rep", "Submitted", "Approved", "Rate"], S.by_rep, lambda r: [
+                rx.table.cell(r["rep"]),
+                rx.table.cell(r["submitted"].to_string(), text_align="right"),
+                rx.table.cell(r["approved"].to_string(), text_align="right"),
+                rx.table.cell(r["rate"], text_align="right"),
+            ]),
+            width="100%",
+        ), id="by-rep"),
+        columns="2",
+        spacing="4",
+        width="100%",
+    )
+
+
+def _weeks() -> rx.Component:
+    return rx.card(rx.vstack(
+        rx.heading("Amount requested vs financed per week", size="3"),
+        rx.recharts.bar_chart(
+            _bar("requested_dollars", LIGHT_BLUE, "Requested ($)"),
+            _bar("financed_dollars", GREEN, "Financed ($)"),
+            rx.recharts.x_axis(data_key="week", **AXIS),
+            rx.recharts.y_axis(**AXIS),
+            rx.recharts.legend(),
+            rx.recharts.graphing_tooltip(),
+            data=S.weeks, height=240, width="100%",
+        ),
+        _numbers(_number_table(["Week of", "Requested", "Financed"], S.weeks, lambda r: [
+            rx.table.cell(r["week"]), rx.table.cell(r["requested"], text_align="right"),
+            rx.table.cell(r["financed"], text_align="right"),
+        ])),
+        width="100%",
+    ), id="weeks", width="100%")
+
+
+def _funders() -> rx.Component:
+    return rx.card(rx.vstack(
+        rx.heading("Fundings by funder", size="3"),
+        rx.recharts.bar_chart(
+            _bar("expected_dollars", LIGHT_BLUE, "Expected ($)"),
+            _bar("net_dollars", GREEN, "Net Received ($)"),
+            _bar("remaining_dollars", AMBER, "Remaining ($)"),
+            rx.recharts.x_axis(data_key="funder", **AXIS),
+            rx.recharts.y_axis(**AXIS),
+            rx.recharts.legend(),
+            rx.recharts.graphing_tooltip(),
+            data=S.per_funder, height=240, width="100%",
+        ),
+        _number_table(["Funder", "Fundings", "Expected", "Net Received", "Remaining"], S.per_funder, lambda r: [
+            rx.table.cell(r["funder"]),
+            rx.table.cell(rx.cond(r["href"] != "", rx.link(r["count"].to_string(), href=r["href"]),
+                                  rx.text(r["count"].to_string())), text_align="right"),
+            rx.table.cell(r["expected"], text_align="right"),
+            rx.table.cell(r["net"], text_align="right"),
+            rx.table.cell(r["remaining"], text_align="right"),
+        ]),
+        width="100%",
+    ), id="funders", width="100%")
+
+
+def _overdue() -> rx.Component:
+    return rx.card(rx.vstack(
+        rx.hstack(
+            rx.heading("Past Date Expected, not complete", size="3"),
+            rx.spacer(),
+            rx.link(S.overdue_count.to_string(), " fundings", href=S.overdue_href, id="overdue-count"),
+            width="100%",
+        ),
+        rx.cond(
+            S.overdue_count > 0,
+            _number_table(["ID", "Customer", "Status", "Date Expected", "Days late", "Remaining"], S.overdue,
+                          lambda r: [
+                              rx.table.cell(r["id"].to_string()),
+                              rx.table.cell(rx.link(r["customer"], href=r["href"])),
+                              rx.table.cell(r["status"]),
+                              rx.table.cell(r["date_expected"]),
+                              rx.table.cell(r["days_late"].to_string(), text_align="right"),
+                              rx.table.cell(r["remaining"], text_align="right"),
+                          ]),
+            rx.text("None: every funding expected so far is complete.", size="2", color_scheme="gray"),
+        ),
+        width="100%",
+    ), id="overdue", width="100%")
 
 
 def _content() -> rx.Component:
     return rx.vstack(
-        rx.text("Welcome, ", DashboardState.user_name, ".", size="3"),
-        rx.grid(
-            rx.card(
-                rx.vstack(
-                    rx.text("Customers you can see", size="2", color_scheme="gray"),
-                    rx.heading(DashboardState.customer_total.to_string(), size="8", id="customer-total"),
-                    rx.foreach(
-                        DashboardState.customer_counts,
-                        lambda row: rx.hstack(
-                            rx.text(row["location"]), rx.spacer(), rx.text(row["customers"].to_string()), width="100%"
-                        ),
-                    ),
-                    width="100%",
-                )
-            ),
-            columns="3",
-            spacing="4",
-            width="100%",
-        ),
+        rx.text("Welcome, ", S.user_name, ".", size="3"),
+        rx.cond(S.show_financing | S.show_funding, _controls()),
+        rx.cond(S.show_financing, rx.vstack(_funnel(), _rates(), _weeks(), spacing="4", width="100%")),
+        rx.cond(S.show_funding, rx.vstack(_funders(), _overdue(), spacing="4", width="100%")),
+        rx.grid(_customers(), columns="3", spacing="4", width="100%"),
         spacing="4",
         width="100%",
     )

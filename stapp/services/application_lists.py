@@ -154,9 +154,9 @@ def _counted(session: Session, conds: list) -> tuple[int, int, int]:
     ).one()
 
 
-def tallied(session: Session, actor: Actor, q: ListQuery) -> tuple[int, int, int]:
-    """The company summary from the maintained aggregate (``stapp/db/tally.py``): whole months from the
-    monthly rows, the days at the edges of a date range from the daily rows; same filters, same locations."""
+def tally_where(actor: Actor, q: ListQuery) -> list | None:
+    """Conditions on ``application_tally`` matching ``q`` (whole months from the monthly rows, the days at the
+    edges of a date range from the daily rows; same filters, same locations); None when no period fits."""
     t = ApplicationTally
     f = q.filters
     conds = [location_clause(actor, Permission.FUNDING_DETAILS_VIEW, t.location_id)]
@@ -173,10 +173,19 @@ def tallied(session: Session, actor: Actor, q: ListQuery) -> tuple[int, int, int
         periods.append(and_(t.grain == "m", *([t.period >= lo] if lo else []), *([t.period <= hi] if hi else [])))
     periods += [and_(t.grain == "d", t.period >= a, t.period <= b) for a, b in days]
     if not periods:
+        return None
+    return [*conds, or_(*periods)]
+
+
+def tallied(session: Session, actor: Actor, q: ListQuery) -> tuple[int, int, int]:
+    """The company summary from the maintained aggregate (``stapp/db/tally.py``)."""
+    t = ApplicationTally
+    where = tally_where(actor, q)
+    if where is None:
         return 0, 0, 0
     count, requested, financed = session.exec(
         select(func.coalesce(func.sum(t.n), 0), func.coalesce(func.sum(t.requested_cents), 0),
-               func.coalesce(func.sum(t.financed_cents), 0)).where(and_(*conds, or_(*periods)))
+               func.coalesce(func.sum(t.financed_cents), 0)).where(and_(*where))
     ).one()
     return int(count), int(requested), int(financed)
 

@@ -1,14 +1,34 @@
-"""Figures for the dashboard, limited to what the actor may see."""
+"""Figures for the dashboard, limited to what the actor may see, computed in the database.
+
+Every figure is counted with the same conditions as the list it links to (Company Financing, Funding
+Entries), so a number and the list behind it always agree.
+"""
 
 from __future__ import annotations
 
-from sqlalchemy import func
+from collections.abc import Sequence
+from datetime import timedelta
+from typing import Any
+from urllib.parse import urlencode
+
+from sqlalchemy import and_, case, func
 from sqlmodel import Session, select
 
-from stapp.db.models import Customer, Location
+from stapp.db.models import ApplicationTally, CatalogEntry, Customer, FinanceApplication, Funding, Location, User
+from stapp.domain.dashboard import Period, by_week, rate
+from stapp.domain.financing import AppStatus
+from stapp.domain.funding import NO_FUNDER, FundingStatus
+from stapp.domain.listing import ListQuery
+from stapp.domain.money import format_cents
 from stapp.domain.permissions import Permission
+from stapp.services import application_lists, financing_setup
 from stapp.services.auth import Actor
 from stapp.services.authz import location_clause
+from stapp.services.funding_entries import utc_day_start
+
+FUNNEL = (AppStatus.APPROVED, AppStatus.PREQUALIFIED, AppStatus.IN_REVIEW, AppStatus.DECLINED)
+OPEN_FUNDING = [s.value for s in FundingStatus if s != FundingStatus.COMPLETE]
+OVERDUE_SHOWN = 10
 
 
 def customers_by_location(session: Session, actor: Actor) -> list[tuple[str, int]]:
@@ -21,3 +41,140 @@ def customers_by_location(session: Session, actor: Actor) -> list[tuple[str, int
         .order_by(Location.name)
     ).all()
     return [(name, count) for name, count in rows]
+
+
+def money_locations(session: Session, actor: Actor) -> list[tuple[int, str]]:
+    """The locations whose money the actor may see (Funding Details: View): the location filter's choices."""
+    return [(loc.id, loc.name) for loc in session.exec(
+        select(Location).where(location_clause(actor, Permission.FUNDING_DETAILS_VIEW, Location.id))
+        .order_by(Location.name)).all()]
+
+
+def _link(path: str, **params: str) -> str:
+    return f"{path}?{urlencode({k: v for k, v in params.items() if v})}"
+
+
+def financing(session: Session, actor: Actor, period: Period, locations: Sequence[int]) -> dict[str, Any] | None:
+    """The funnel, approval rates by location and by sales rep, and requested vs financed per week; None when
+    the actor may not see company Financing (Company Accounting and Funding: View, the add-on set up)."""
+    if not actor.grants.allows(Permission.COMPANY_ACCOUNTING_VIEW):
+        return None
+    if not (financing_setup.financing_available(session)
+            or session.exec(select(FinanceApplication.id).limit(1)).first() is not None):
+        return None
+    t = ApplicationTally
+    q = ListQuery(filters={"created_from": period.start, "created_to": period.end, "locations": tuple(locations)})
+    where = application_lists.tally_where(actor, q)
+    rows = session.exec(
+        select(t.location_id, t.status, t.stage, func.sum(t.n)).where(and_(*where))
+        .group_by(t.location_id, t.status, t.stage)
+    ).all() if where is not None else []
+    loc_param = ",".join(str(i) for i in locations)
+    base = {"created_from": period.start.isoformat(), "created_to": period.end.isoformat(), "locations": loc_param}
+    link = lambda **more: _link("/accounting/financing", **{**base, **more})  # noqa: E731
+    by_status: dict[str, int] = {}
+    funded = submitted = 0
+    per_location: dict[int, list[int]] = {}
+    for location_id, status, stage, n in rows:
+        n = int(n)
+        if status == AppStatus.NOT_SUBMITTED.value:
+            continue
+        submitted += n
+        by_status[status] = by_status.get(status, 0) + n
+        funded += n if stage == "funded" else 0
+        bucket = per_location.setdefault(location_id, [0, 0])
+        bucket[0] += n
+        bucket[1] += n if status == AppStatus.APPROVED.value else 0
+    submitted_statuses = ",".join(s.value for s in AppStatus if s != AppStatus.NOT_SUBMITTED)
+    funnel = [{"label": "Submitted", "count": submitted, "href": link(statuses=submitted_statuses)}]
+    funnel += [{"label": s.value, "count": by_status.get(s.value, 0), "href": link(statuses=s.value)} for s in FUNNEL]
+    funnel.append({"label": "Funded", "count": funded, "href": link(stages="funded")})
+    names = dict(session.exec(select(Location.id, Location.name)).all())
+    by_location = sorted(
+        ({"location": names.get(loc, str(loc)), "submitted": sub, "approved": ok, "rate": rate(ok, sub),
+          "href": link(locations=str(loc), statuses=AppStatus.APPROVED.value)}
+         for loc, (sub, ok) in per_location.items()),
+        key=lambda r: r["location"])
+    return {"funnel": funnel, "approval_rate": rate(by_status.get(AppStatus.APPROVED.value, 0), submitted),
+            "by_location": by_location, "by_rep": _by_rep(session, actor, q),
+            "weeks": _weeks(session, actor, period, locations)}
+
+
+def _by_rep(session: Session, actor: Actor, q: ListQuery) -> list[dict[str, Any]]:
+    """Approval rate by the sales rep who entered the application (the period's rows, on their index)."""
+    conds = [*application_lists._company_conds(actor, q), FinanceApplication.status != AppStatus.NOT_SUBMITTED.value]
+    approved = func.sum(case((FinanceApplication.status == AppStatus.APPROVED.value, 1), else_=0))
+    rows = session.exec(
+        select(FinanceApplication.created_by_id, func.count(FinanceApplication.id), approved)
+        .where(and_(*conds)).group_by(FinanceApplication.created_by_id)
+    ).all()
+    names = dict(session.exec(select(User.id, User.name).where(
+        User.id.in_([r[0] for r in rows if r[0] is not None]))).all()) if rows else {}
+    out = [{"rep": names.get(rep, "(unknown)") if rep else "(unknown)", "submitted": int(n), "approved": int(ok),
+            "rate": rate(int(ok), int(n))} for rep, n, ok in rows]
+    return sorted(out, key=lambda r: (-r["submitted"], r["rep"]))
+
+
+def _weeks(session: Session, actor: Actor, period: Period, locations: Sequence[int]) -> list[dict[str, Any]]:
+    t = ApplicationTally
+    conds = [t.grain == "d", t.period >= period.start, t.period <= period.end,
+             t.status != AppStatus.NOT_SUBMITTED.value,
+             location_clause(actor, Permission.FUNDING_DETAILS_VIEW, t.location_id)]
+    if locations:
+        conds.append(t.location_id.in_(locations))
+    days = session.exec(
+        select(t.period, func.sum(t.requested_cents), func.sum(t.financed_cents)).where(and_(*conds))
+        .group_by(t.period)
+    ).all()
+    return [{"week": w.isoformat(), "requested_cents": r, "financed_cents": f, "requested": format_cents(r),
+             "financed": format_cents(f), "requested_dollars": r // 100, "financed_dollars": f // 100}
+            for w, r, f in by_week([(d, int(r), int(f)) for d, r, f in days], period)]
+
+
+def funding(session: Session, actor: Actor, period: Period, locations: Sequence[int], *, today) -> dict[str, Any] | None:  # noqa: ANN001
+    """Expected, net received and remaining per funder for fundings created in the period, and the fundings
+    whose Date Expected has passed without being complete; None without Company Accounting and Funding: View."""
+    if not actor.grants.allows(Permission.COMPANY_ACCOUNTING_VIEW):
+        return None
+    scope = [location_clause(actor, Permission.FUNDING_DETAILS_VIEW, Funding.location_id)]
+    if locations:
+        scope.append(Funding.location_id.in_(locations))
+    loc_param = ",".join(str(i) for i in locations)
+    in_period = [Funding.created_at >= utc_day_start(period.start),
+                 Funding.created_at < utc_day_start(period.end + timedelta(days=1))]
+    expected = func.coalesce(func.sum(func.coalesce(Funding.amount_expected_cents, 0)), 0)
+    net = func.coalesce(func.sum(Funding.net_received_cents), 0)
+    rows = session.exec(
+        select(Funding.funder_id, func.count(Funding.id), expected, net).where(and_(*scope, *in_period))
+        .group_by(Funding.funder_id)
+    ).all()
+    names = dict(session.exec(select(CatalogEntry.id, CatalogEntry.name)).all())
+    per_funder = []
+    for funder_id, n, exp, got in rows:
+        exp, got = int(exp), int(got)
+        per_funder.append({
+            "funder": names.get(funder_id, NO_FUNDER) if funder_id else NO_FUNDER, "count": int(n),
+            "expected": format_cents(exp), "net": format_cents(got), "remaining": format_cents(exp - got),
+            "expected_dollars": exp // 100, "net_dollars": got // 100, "remaining_dollars": (exp - got) // 100,
+            # Funding Entries cannot filter "no funder": that row has no link rather than a wrong one
+            "href": _link("/accounting/funding-entries", created_from=period.start.isoformat(),
+                          created_to=period.end.isoformat(), funders=str(funder_id), locations=loc_param)
+            if funder_id else "",
+        })
+    per_funder.sort(key=lambda r: r["funder"])
+    yesterday = today - timedelta(days=1)
+    overdue_conds = [*scope, Funding.date_expected <= yesterday, Funding.status.in_(OPEN_FUNDING)]
+    overdue_count = session.exec(select(func.count(Funding.id)).where(and_(*overdue_conds))).one()
+    oldest = session.exec(
+        select(Funding.id, Funding.customer_id, Customer.first_name, Customer.last_name, Funding.status,
+               Funding.date_expected, Funding.amount_expected_cents, Funding.net_received_cents)
+        .join(Customer, Customer.id == Funding.customer_id)
+        .where(and_(*overdue_conds)).order_by(Funding.date_expected, Funding.id).limit(OVERDUE_SHOWN)
+    ).all()
+    overdue = [{"id": fid, "customer": f"{first} {last}", "href": f"/customers/{cid}/funding", "status": status,
+                "date_expected": d.isoformat(), "days_late": (today - d).days,
+                "remaining": format_cents((exp or 0) - got)}
+               for fid, cid, first, last, status, d, exp, got in oldest]
+    return {"per_funder": per_funder, "overdue_count": int(overdue_count), "overdue": overdue,
+            "overdue_href": _link("/accounting/funding-entries", expected_to=yesterday.isoformat(),
+                                  statuses=",".join(OPEN_FUNDING), locations=loc_param)}
