@@ -38,7 +38,7 @@ def generate(url: str, *, locations: int, customers: int, applications: int, fun
     from sqlmodel import SQLModel
 
     import stapp.db.models as m
-    from stapp.db import tally
+    from stapp.db import changes, tally
     from stapp.db.engine import make_engine
 
     engine = make_engine(url)
@@ -46,6 +46,7 @@ def generate(url: str, *, locations: int, customers: int, applications: int, fun
     SQLModel.metadata.create_all(engine)
     with engine.begin() as conn:  # bulk load first, then build the aggregate once and arm its triggers
         tally.uninstall(conn)
+        changes.uninstall(conn)
     rng = random.Random(42)
     now = datetime(2026, 11, 1, tzinfo=UTC)
     batch = 20_000
@@ -139,6 +140,7 @@ def generate(url: str, *, locations: int, customers: int, applications: int, fun
     with engine.begin() as conn:
         tally.rebuild(conn)
         tally.install(conn)
+        changes.install(conn)
     print(f"  application tally built in {time.perf_counter() - started:,.1f} s")
     with engine.begin() as conn:  # fresh statistics, as a production database has
         conn.exec_driver_sql("ANALYZE")

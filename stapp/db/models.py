@@ -7,7 +7,7 @@ from datetime import date, datetime
 from sqlalchemy import BigInteger, Column, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from stapp.db import tally
+from stapp.db import changes, tally
 from stapp.db.types import UTCDateTime, utcnow
 
 
@@ -490,4 +490,14 @@ class ApplicationTally(SQLModel, table=True):
     financed_cents: int = Field(default=0, sa_type=BigInteger)
 
 
+class ChangeCounter(SQLModel, table=True):
+    """One number per kind of record, raised by database triggers (``stapp/db/changes.py``): open pages poll it."""
+
+    __tablename__ = "change_counter"
+
+    name: str = Field(primary_key=True, max_length=20)
+    n: int = Field(default=0, sa_type=BigInteger)
+
+
 tally.listen(SQLModel.metadata)
+changes.listen(SQLModel.metadata)

@@ -32,6 +32,7 @@ def _content() -> rx.Component:
         S.denied,
         denied_callout(S.denied),
         rx.vstack(
+            rx.moment(interval=2000, on_change=S.poll, display="none"),  # live: see ListPageMixin.poll
             rx.hstack(
                 date_input("Created from", S.dates["created_from"], lambda v: S.set_date("created_from", v),
                            "created-from"),

@@ -206,6 +206,7 @@ def _overdue() -> rx.Component:
 def _content() -> rx.Component:
     return rx.vstack(
         rx.text("Welcome, ", S.user_name, ".", size="3"),
+        rx.moment(interval=2000, on_change=S.poll, display="none"),  # live: see DashboardState.poll
         rx.cond(S.show_financing | S.show_funding, _controls()),
         rx.cond(S.show_financing, rx.vstack(_funnel(), _rates(), _weeks(), spacing="4", width="100%")),
         rx.cond(S.show_funding, rx.vstack(_funders(), _overdue(), spacing="4", width="100%")),

@@ -78,6 +78,7 @@ def _content() -> rx.Component:
         S.denied,
         denied_callout(S.denied),
         rx.vstack(
+            rx.moment(interval=2000, on_change=S.poll, display="none"),  # live: see ListPageMixin.poll
             _filters(),
             _summary(),
             rx.cond(

@@ -16,6 +16,7 @@ class CompanyFinancingState(ListPageMixin, AppState):
     EXPORT_ROUTE = "/api/export/financing.csv"
     MULTI = ("locations", "statuses", "stages")
     DATES = ("created_from", "created_to")
+    CHANGES = ("application",)
     SORTS = svc.SORTS
     PAGE_SIZES = svc.COMPANY_PAGE_SIZES
     DENIED = "You do not have permission to view company Financing."

@@ -8,6 +8,7 @@ from urllib.parse import urlencode
 
 import reflex as rx
 
+from stapp.db import changes
 from stapp.db.engine import read_session
 from stapp.db.types import utcnow
 from stapp.domain.dashboard import PERIODS, resolve_period
@@ -43,12 +44,14 @@ class DashboardState(AppState):
     overdue: list[dict[str, Any]] = []
     overdue_count: int = 0
     overdue_href: str = ""
+    _seen: str = ""  # the change counters when the figures were computed (server only), see ``poll``
 
     def _compute(self, params: dict[str, str]):
         today = utcnow().date()
         period = resolve_period(params, today)
         with read_session() as session:
             actor = self._actor(session)
+            seen = changes.read(session, "funding", "application")
             rows = svc.customers_by_location(session, actor)
             choices = svc.money_locations(session, actor)
             allowed = {str(i) for i, _ in choices}
@@ -57,6 +60,7 @@ class DashboardState(AppState):
             locations = [int(location)] if location else []
             financing = svc.financing(session, actor, period, locations)
             funding = svc.funding(session, actor, period, locations, today=today)
+        self._seen = seen
         self.customer_counts = [LocationCount(location=name, customers=count) for name, count in rows]
         self.customer_total = sum(count for _, count in rows)
         self.location_options = [{"value": str(i), "label": name} for i, name in choices]
@@ -92,6 +96,21 @@ class DashboardState(AppState):
     def load(self):
         raw = self.router.url.query_parameters
         return self._run({k: v for k, v in raw.items() if isinstance(k, str) and isinstance(v, str)})
+
+    @rx.event
+    def poll(self, _value: object = None):
+        """Every two seconds: recompute only when a funding or an application changed (any user, any worker)."""
+        if not self.period_label:
+            return None
+        try:
+            with read_session() as session:
+                self._actor(session)
+                if changes.read(session, "funding", "application") == self._seen:
+                    return None
+            self._compute(self._params())
+        except AppError as exc:
+            return self._fail(exc)
+        return None
 
     @rx.event
     def set_period(self, value: str):

@@ -14,6 +14,7 @@ class FundingEntriesState(ListPageMixin, AppState):
     EXPORT_ROUTE = "/api/export/funding-entries.csv"
     MULTI = ("funders", "statuses", "outcomes", "locations", "holdbacks")
     DATES = ("created_from", "created_to", "expected_from", "expected_to")
+    CHANGES = ("funding",)
     SORTS = svc.SORTS
     PAGE_SIZES = svc.PAGE_SIZES
     DENIED = "You do not have permission to view Funding Entries."

@@ -13,6 +13,7 @@ from urllib.parse import urlencode
 
 import reflex as rx
 
+from stapp.db import changes
 from stapp.db.engine import read_session
 from stapp.domain.errors import AppError, PermissionDenied
 from stapp.domain.listing import ListQuery
@@ -36,6 +37,7 @@ class ListPageMixin(rx.State, mixin=True):
     options: dict[str, list[dict[str, str]]] = {}
     _first: str = ""  # cursor tokens of the first and last rows shown (server only): Previous / Next seek
     _last: str = ""
+    _seen: str = ""  # the change counters when the rows were read (server only), see ``poll``
 
     ROUTE: ClassVar[str] = ""
     EXPORT_ROUTE: ClassVar[str] = ""
@@ -44,6 +46,7 @@ class ListPageMixin(rx.State, mixin=True):
     SORTS: ClassVar[dict[str, str]] = {}
     PAGE_SIZES: ClassVar[tuple[int, ...]] = ()
     DENIED: ClassVar[str] = "You do not have permission to view this list."
+    CHANGES: ClassVar[tuple[str, ...]] = ()  # the change counters (stapp/db/changes.py) this list depends on
 
     @rx.var
     def export_url(self) -> str:
@@ -56,12 +59,13 @@ class ListPageMixin(rx.State, mixin=True):
     def _apply(self, params: dict[str, str]):
         with read_session() as session:
             actor = self._actor(session)
+            seen = changes.read(session, *self.CHANGES)  # before the rows: a change after it shows next poll
             try:
                 result, options, query = self._fetch(session, actor, params)
             except PermissionDenied as exc:
                 self.denied, self.rows = exc.message or self.DENIED, []
                 return None
-        self.denied = ""
+        self.denied, self._seen = "", seen
         self.rows = result.rows
         self.total, self.page, self.pages, self.summary = result.total, result.page, result.pages, result.summary
         self._first, self._last = getattr(result, "first", ""), getattr(result, "last", "")
@@ -99,6 +103,22 @@ class ListPageMixin(rx.State, mixin=True):
             return self._apply(params)
         except AppError as exc:
             return self._fail(exc)
+
+    @rx.event
+    def poll(self, _value: object = None):
+        """Every two seconds while the list is open: re-read the same page only when a record it depends on
+        changed (by anyone, on any worker), so totals and rows stay live."""
+        if not self.params or self.denied:
+            return None
+        try:
+            with read_session() as session:
+                self._actor(session)
+                if changes.read(session, *self.CHANGES) == self._seen:
+                    return None
+            self._apply(dict(self.params))
+        except AppError as exc:
+            return self._fail(exc)
+        return None
 
     @rx.event
     def toggle(self, name: str, value: str):

@@ -93,3 +93,26 @@ def test_a_transaction_reaches_the_other_users_card_within_two_seconds(two_pages
     _add_transaction(admin, card_b, "-23.45", "LIVE-2")
     expect(net_a).to_have_text(_format(start + 10_000), timeout=4_000)
     expect(card_a.get_by_role("cell", name="LIVE-2")).to_be_visible()
+
+
+def test_lists_and_the_dashboard_follow_another_users_change_within_two_seconds(
+        two_pages: tuple[Page, Page]) -> None:
+    accounting, admin = two_pages
+    sign_in(accounting, *ACCOUNTING)
+    sign_in(admin, *ADMIN)
+    card = _open_card(accounting)
+    funder = card.get_by_role("heading").first.inner_text()
+
+    admin.goto("/accounting/funding-entries")
+    total = admin.locator("#entries-net")
+    expect(total).to_have_text(re.compile(r"\$"))
+    before = _money(total.inner_text())
+    _add_transaction(accounting, card, "50.00", "LIVE-LIST")
+    expect(total).to_have_text(_format(before + 5_000), timeout=4_000)  # nobody touched this page
+
+    admin.goto("/?period=year")
+    net = admin.locator("#funders").get_by_role("row").filter(has_text=funder).get_by_role("cell").nth(3)
+    expect(net).to_have_text(re.compile(r"\$"))
+    before = _money(net.inner_text())
+    _add_transaction(accounting, card, "25.00", "LIVE-DASH")
+    expect(net).to_have_text(_format(before + 2_500), timeout=4_000)

@@ -704,6 +704,8 @@ def _list_specs(cls_name: str, extra: dict) -> dict[str, Spec]:
         f"{cls_name}.go_to_page": Spec(**opts, setup=LOAD, args=_list_valid("go_to_page"), kinds=("int",),
                                        quiet=True, note="page 1 of an empty list is no change: nothing to refuse"),
         f"{cls_name}.clear_filters": Spec(**opts, setup=LOAD),
+        f"{cls_name}.poll": Spec(**opts, setup=LOAD, args=lambda c: (None,), kinds=("any",), quiet=True,
+                                 positive="none", note="re-reads only when a record changed: no-op here"),
     }
 
 
@@ -724,6 +726,9 @@ REGISTRY: dict[str, Spec] = {
                                kinds=("form",), form={"email": "text_req", "password": "text_req"}),
     "DashboardState.load": Spec(SIGNED_IN, scope="list", view=(P.FUNDING_DETAILS_VIEW,), leaks=("customer",),
                                 note="counts per location the user may view; names only of overdue fundings"),
+    "DashboardState.poll": Spec(SIGNED_IN, scope="list", view=(P.FUNDING_DETAILS_VIEW,), leaks=("customer",),
+                                setup=LOAD, args=lambda c: (None,), kinds=("any",), quiet=True, positive="none",
+                                note="recomputes only when a funding or application changed: no-op here"),
     "DashboardState.set_period": Spec(SIGNED_IN, scope="list", view=(P.FUNDING_DETAILS_VIEW,), leaks=("customer",),
                                       setup=LOAD, args=lambda c: ("year",), kinds=("str",),
                                       note="the same figures for another period"),
