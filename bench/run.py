@@ -240,6 +240,18 @@ def measure(url: str, repeat: int) -> list[dict]:
             _, cards = funding_svc.customer_fundings(s, actor, 1)
         return cards
 
+    from stapp.domain.dashboard import resolve_period
+    from stapp.services import dashboard
+
+    for period_key in ("month", "year"):
+        def dashboard_figures(period_key=period_key):  # noqa: ANN202
+            today = date(2026, 11, 1)
+            period = resolve_period({"period": period_key}, today)
+            with Session(engine) as s:
+                return dashboard.financing(s, actor, period, []), dashboard.funding(s, actor, period, [], today=today)
+
+        cases.append({"list": "Dashboard", "filter": f"period {period_key}", "page": "-",
+                      **_timed(dashboard_figures, max(3, repeat // 2))})
     cards = funding_tab()
     payload = len(json.dumps(cards, default=str).encode())
     cases.append({"list": "Funding tab", "filter": f"{sum(len(c['transactions']) for c in cards)} tx", "page": "-",

@@ -169,6 +169,8 @@ class Funding(SQLModel, table=True):
     holdback_cents: int | None = Field(default=None)
     guarantee_months: int | None = Field(default=None)
     holdback_release_date: date | None = Field(default=None)
+    # when the funding entered its current Funding Status (the dashboard's ageing)
+    status_since: datetime | None = Field(default=None, sa_column=_utc_column(nullable=True))
     created_by_id: int | None = Field(
         default=None, sa_column=Column(Integer, ForeignKey("app_user.id", ondelete="SET NULL"), nullable=True)
     )

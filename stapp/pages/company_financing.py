@@ -42,6 +42,7 @@ def _content() -> rx.Component:
                 multi_select("Statuses", S.options["statuses"], S.selected["statuses"],
                              lambda v: S.toggle("statuses", v)),
                 multi_select("Stages", S.options["stages"], S.selected["stages"], lambda v: S.toggle("stages", v)),
+                multi_select("Sales reps", S.options["reps"], S.selected["reps"], lambda v: S.toggle("reps", v)),
                 rx.button("Clear filters", variant="ghost", on_click=S.clear_filters),
                 rx.spacer(),
                 sort_controls(S, SORTS),

@@ -4,6 +4,7 @@ import reflex as rx
 
 from stapp.components.layout import app_shell
 from stapp.domain.dashboard import PERIODS
+from stapp.services.dashboard import AGEING
 from stapp.state.dashboard import DashboardState as S
 
 AXIS = {"stroke": "#8b8d98", "font_size": 12}  # mid grey: readable on light and dark backgrounds
@@ -122,7 +123,8 @@ def _rates() -> rx.Component:
             _number_table(["Sales rep", "Submitted", "Approved", "Rate"], S.by_rep, lambda r: [
                 rx.table.cell(r["rep"]),
                 rx.table.cell(r["submitted"].to_string(), text_align="right"),
-                rx.table.cell(r["approved"].to_string(), text_align="right"),
+                rx.table.cell(rx.cond(r["href"] != "", rx.link(r["approved"].to_string(), href=r["href"]),
+                                      rx.text(r["approved"].to_string())), text_align="right"),
                 rx.table.cell(r["rate"], text_align="right"),
             ]),
             width="100%",
@@ -146,7 +148,7 @@ def _weeks() -> rx.Component:
             data=S.weeks, height=240, width="100%",
         ),
         _numbers(_number_table(["Week of", "Requested", "Financed"], S.weeks, lambda r: [
-            rx.table.cell(r["week"]), rx.table.cell(r["requested"], text_align="right"),
+            rx.table.cell(rx.link(r["week"], href=r["href"])), rx.table.cell(r["requested"], text_align="right"),
             rx.table.cell(r["financed"], text_align="right"),
         ])),
         width="100%",
@@ -176,6 +178,36 @@ def _funders() -> rx.Component:
         ]),
         width="100%",
     ), id="funders", width="100%")
+
+
+AGE_COLORS = ("#30a46c", "#ffc53d", "#f76b15", "#e5484d")  # Radix grass, amber, orange, red 9
+
+
+def _ageing() -> rx.Component:
+    return rx.card(rx.vstack(
+        rx.heading("Fundings by status, days in the status", size="3"),
+        rx.grid(
+            rx.recharts.bar_chart(
+                *[rx.recharts.bar(data_key=f"age_{i}", stack_id="age", fill=color, name=label,
+                                  is_animation_active=False)
+                  for i, ((_, _, label), color) in enumerate(zip(AGEING, AGE_COLORS, strict=True))],
+                rx.recharts.x_axis(data_key="status", **AXIS),
+                rx.recharts.y_axis(allow_decimals=False, **AXIS),
+                rx.recharts.legend(),
+                rx.recharts.graphing_tooltip(),
+                data=S.ageing, height=240, width="100%",
+            ),
+            _number_table(["Status", "Fundings", *[label for _, _, label in AGEING]], S.ageing, lambda r: [
+                rx.table.cell(r["status"]),
+                rx.table.cell(rx.link(r["count"].to_string(), href=r["href"]), text_align="right"),
+                *[rx.table.cell(r[f"age_{i}"].to_string(), text_align="right") for i in range(len(AGEING))],
+            ]),
+            columns="2",
+            spacing="4",
+            width="100%",
+        ),
+        width="100%",
+    ), id="ageing", width="100%")
 
 
 def _overdue() -> rx.Component:
@@ -209,7 +241,7 @@ def _content() -> rx.Component:
         rx.moment(interval=2000, on_change=S.poll, display="none"),  # live: see DashboardState.poll
         rx.cond(S.show_financing | S.show_funding, _controls()),
         rx.cond(S.show_financing, rx.vstack(_funnel(), _rates(), _weeks(), spacing="4", width="100%")),
-        rx.cond(S.show_funding, rx.vstack(_funders(), _overdue(), spacing="4", width="100%")),
+        rx.cond(S.show_funding, rx.vstack(_funders(), _ageing(), _overdue(), spacing="4", width="100%")),
         rx.grid(_customers(), columns="3", spacing="4", width="100%"),
         spacing="4",
         width="100%",

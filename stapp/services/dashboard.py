@@ -96,11 +96,11 @@ def financing(session: Session, actor: Actor, period: Period, locations: Sequenc
          for loc, (sub, ok) in per_location.items()),
         key=lambda r: r["location"])
     return {"funnel": funnel, "approval_rate": rate(by_status.get(AppStatus.APPROVED.value, 0), submitted),
-            "by_location": by_location, "by_rep": _by_rep(session, actor, q),
-            "weeks": _weeks(session, actor, period, locations)}
+            "by_location": by_location, "by_rep": _by_rep(session, actor, q, link),
+            "weeks": _weeks(session, actor, period, locations, link)}
 
 
-def _by_rep(session: Session, actor: Actor, q: ListQuery) -> list[dict[str, Any]]:
+def _by_rep(session: Session, actor: Actor, q: ListQuery, link) -> list[dict[str, Any]]:  # noqa: ANN001
     """Approval rate by the sales rep who entered the application (the period's rows, on their index)."""
     conds = [*application_lists._company_conds(actor, q), FinanceApplication.status != AppStatus.NOT_SUBMITTED.value]
     approved = func.sum(case((FinanceApplication.status == AppStatus.APPROVED.value, 1), else_=0))
@@ -111,11 +111,12 @@ def _by_rep(session: Session, actor: Actor, q: ListQuery) -> list[dict[str, Any]
     names = dict(session.exec(select(User.id, User.name).where(
         User.id.in_([r[0] for r in rows if r[0] is not None]))).all()) if rows else {}
     out = [{"rep": names.get(rep, "(unknown)") if rep else "(unknown)", "submitted": int(n), "approved": int(ok),
-            "rate": rate(int(ok), int(n))} for rep, n, ok in rows]
+            "rate": rate(int(ok), int(n)), "href": link(reps=str(rep), statuses=AppStatus.APPROVED.value) if rep else ""}
+           for rep, n, ok in rows]
     return sorted(out, key=lambda r: (-r["submitted"], r["rep"]))
 
 
-def _weeks(session: Session, actor: Actor, period: Period, locations: Sequence[int]) -> list[dict[str, Any]]:
+def _weeks(session: Session, actor: Actor, period: Period, locations: Sequence[int], link) -> list[dict[str, Any]]:  # noqa: ANN001
     t = ApplicationTally
     conds = [t.grain == "d", t.period >= period.start, t.period <= period.end,
              t.status != AppStatus.NOT_SUBMITTED.value,
@@ -126,9 +127,37 @@ def _weeks(session: Session, actor: Actor, period: Period, locations: Sequence[i
         select(t.period, func.sum(t.requested_cents), func.sum(t.financed_cents)).where(and_(*conds))
         .group_by(t.period)
     ).all()
-    return [{"week": w.isoformat(), "requested_cents": r, "financed_cents": f, "requested": format_cents(r),
+    submitted = ",".join(s.value for s in AppStatus if s != AppStatus.NOT_SUBMITTED)
+    return [{"week": w.isoformat(), "href": link(created_from=max(w, period.start).isoformat(),
+                                                   created_to=min(w + timedelta(days=6), period.end).isoformat(),
+                                                   statuses=submitted),
+             "requested_cents": r, "financed_cents": f, "requested": format_cents(r),
              "financed": format_cents(f), "requested_dollars": r // 100, "financed_dollars": f // 100}
             for w, r, f in by_week([(d, int(r), int(f)) for d, r, f in days], period)]
+
+
+AGEING = ((0, 30, "0-30 days"), (31, 60, "31-60 days"), (61, 90, "61-90 days"), (91, None, "over 90 days"))
+
+
+def _ageing(session: Session, scope: list, loc_param: str, today) -> list[dict[str, Any]]:  # noqa: ANN001
+    """Fundings by status now, with how many days they have spent in it (since ``status_since``)."""
+    since = func.coalesce(Funding.status_since, Funding.updated_at)
+    buckets = []
+    for low, high, _ in AGEING:  # entered the status between ``high`` and ``low`` days ago (UTC days)
+        newest = utc_day_start(today - timedelta(days=low - 1)) if low else None
+        oldest = utc_day_start(today - timedelta(days=high)) if high is not None else None
+        cond = and_(*([since < newest] if newest else []), *([since >= oldest] if oldest else []))
+        buckets.append(func.sum(case((cond, 1), else_=0)))
+    rows = {status: (int(n), [int(b or 0) for b in bs]) for status, n, *bs in session.exec(
+        select(Funding.status, func.count(Funding.id), *buckets).where(and_(*scope)).group_by(Funding.status)
+    ).all()}
+    out = []
+    for status in FundingStatus:
+        n, counts = rows.get(status.value, (0, [0] * len(AGEING)))
+        out.append({"status": status.value, "count": n, "href": _link("/accounting/funding-entries",
+                                                                       statuses=status.value, locations=loc_param),
+                    **{f"age_{i}": c for i, c in enumerate(counts)}})
+    return out
 
 
 def funding(session: Session, actor: Actor, period: Period, locations: Sequence[int], *, today) -> dict[str, Any] | None:  # noqa: ANN001
@@ -175,6 +204,7 @@ def funding(session: Session, actor: Actor, period: Period, locations: Sequence[
                 "date_expected": d.isoformat(), "days_late": (today - d).days,
                 "remaining": format_cents((exp or 0) - got)}
                for fid, cid, first, last, status, d, exp, got in oldest]
-    return {"per_funder": per_funder, "overdue_count": int(overdue_count), "overdue": overdue,
+    return {"per_funder": per_funder, "ageing": _ageing(session, scope, loc_param, today), "overdue_count":
+            int(overdue_count), "overdue": overdue,
             "overdue_href": _link("/accounting/funding-entries", expected_to=yesterday.isoformat(),
                                   statuses=",".join(OPEN_FUNDING), locations=loc_param)}

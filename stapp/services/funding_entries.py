@@ -163,13 +163,13 @@ def _unordered(actor: Actor, q: ListQuery) -> tuple[Any, SortKey]:
     ftype = aliased(CatalogEntry)
     remaining = func.coalesce(Funding.amount_expected_cents, 0) - Funding.net_received_cents
     sort = {
-        "id": SortKey(Funding.id, "int"),
-        "created": SortKey(Funding.created_at, "datetime"),
-        "customer": SortKey(func.lower(Customer.last_name + " " + Customer.first_name), "str"),
+        "id": SortKey(Funding.id, "int", nullable=False),
+        "created": SortKey(Funding.created_at, "datetime", nullable=False),
+        "customer": SortKey(func.lower(Customer.last_name + " " + Customer.first_name), "str", nullable=False),
         "amount_expected": SortKey(Funding.amount_expected_cents, "int"),
         "date_expected": SortKey(Funding.date_expected, "date"),
         "funder": SortKey(funder.name, "str"),
-        "status": SortKey(Funding.status, "str"),
+        "status": SortKey(Funding.status, "str", nullable=False),
         "outcome": SortKey(Funding.outcome, "str"),
     }[q.sort]
     query = (

@@ -21,6 +21,10 @@ from stapp.domain.listing import Cursor, ListQuery, read_cursor
 class SortKey:
     expr: Any  # a column or SQL expression
     kind: str  # one of domain.listing.CURSOR_KINDS
+    # A key that is never NULL (ids, created dates, statuses) is ordered with no NULLS clause, so each
+    # database walks its index in its own order: PostgreSQL puts NULLs last ascending, SQLite first, and an
+    # explicit clause that disagrees with the index turns a LIMIT 50 into a sort of every row.
+    nullable: bool = True
 
 
 @dataclass
@@ -46,7 +50,9 @@ def _before_asc(key: Any, ident: Any, cur: Cursor) -> ColumnElement[bool]:
     return or_(key.is_(None), key < cur.value, and_(key == cur.value, ident < cur.ident))
 
 
-def _order(query: Any, key: Any, ident: Any, ascending: bool) -> Any:
+def _order(query: Any, key: Any, ident: Any, ascending: bool, nullable: bool = True) -> Any:
+    if not nullable:
+        return query.order_by(key.asc(), ident.asc()) if ascending else query.order_by(key.desc(), ident.desc())
     if ascending:
         return query.order_by(key.asc().nulls_first(), ident.asc())
     return query.order_by(key.desc().nulls_last(), ident.desc())
@@ -54,7 +60,7 @@ def _order(query: Any, key: Any, ident: Any, ascending: bool) -> Any:
 
 def ordered(query: Any, sort: SortKey, ident: Any, q: ListQuery) -> Any:
     """The list's own order (also used by CSV exports)."""
-    return _order(query, sort.expr, ident, q.direction == "asc")
+    return _order(query, sort.expr, ident, q.direction == "asc", sort.nullable)
 
 
 def fetch(session: Session, query: Any, sort: SortKey, ident: Any, q: ListQuery, pages: int) -> Window:
@@ -68,19 +74,21 @@ def fetch(session: Session, query: Any, sort: SortKey, ident: Any, q: ListQuery,
         cur = read_cursor(q.after, sort=q.sort, direction=q.direction, page=page - 1, kind=sort.kind)
         if cur is not None:
             cond = _after_asc(sort.expr, ident, cur) if ascending else _before_asc(sort.expr, ident, cur)
-            rows = list(session.exec(_order(query.where(cond), sort.expr, ident, ascending).limit(q.size)).all())
+            rows = list(session.exec(_order(query.where(cond), sort.expr, ident, ascending, sort.nullable)
+                                     .limit(q.size)).all())
     elif q.before and page < pages:
         cur = read_cursor(q.before, sort=q.sort, direction=q.direction, page=page + 1, kind=sort.kind)
         if cur is not None:
             cond = _before_asc(sort.expr, ident, cur) if ascending else _after_asc(sort.expr, ident, cur)
-            found = session.exec(_order(query.where(cond), sort.expr, ident, not ascending).limit(q.size)).all()
+            found = session.exec(_order(query.where(cond), sort.expr, ident, not ascending, sort.nullable)
+                                 .limit(q.size)).all()
             rows = list(reversed(found))
             if len(rows) < q.size:  # rows were added or removed meanwhile: show a full first page instead
                 page, rows = 1, []
     seek = bool(rows)
     if not rows:  # no cursor, or the rows around it are gone: count from the start
-        rows = list(session.exec(_order(query, sort.expr, ident, ascending).offset((page - 1) * q.size)
-                                 .limit(q.size)).all())
+        rows = list(session.exec(_order(query, sort.expr, ident, ascending, sort.nullable)
+                                 .offset((page - 1) * q.size).limit(q.size)).all())
 
     def token(row: Any) -> str:
         ident_value = row[0] if isinstance(row[0], int) else getattr(row[0], "id", 0)

@@ -14,7 +14,7 @@ class CompanyFinancingState(ListPageMixin, AppState):
 
     ROUTE = "/accounting/financing"
     EXPORT_ROUTE = "/api/export/financing.csv"
-    MULTI = ("locations", "statuses", "stages")
+    MULTI = ("locations", "statuses", "stages", "reps")
     DATES = ("created_from", "created_to")
     CHANGES = ("application",)
     SORTS = svc.SORTS

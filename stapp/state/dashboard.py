@@ -41,6 +41,7 @@ class DashboardState(AppState):
     by_rep: list[dict[str, Any]] = []
     weeks: list[dict[str, Any]] = []
     per_funder: list[dict[str, Any]] = []
+    ageing: list[dict[str, Any]] = []
     overdue: list[dict[str, Any]] = []
     overdue_count: int = 0
     overdue_href: str = ""
@@ -72,7 +73,7 @@ class DashboardState(AppState):
             self.by_location, self.by_rep, self.weeks = financing["by_location"], financing["by_rep"], financing["weeks"]
         self.show_funding = funding is not None
         if funding is not None:
-            self.per_funder, self.overdue = funding["per_funder"], funding["overdue"]
+            self.per_funder, self.overdue, self.ageing = funding["per_funder"], funding["overdue"], funding["ageing"]
             self.overdue_count, self.overdue_href = funding["overdue_count"], funding["overdue_href"]
         query = {"period": period.key, "location": location}
         if period.key == "custom":

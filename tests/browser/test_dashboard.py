@@ -11,6 +11,8 @@ def test_the_dashboard_shows_the_funnel_and_each_number_opens_the_matching_list(
     sign_in(page, *ACCOUNTING)
     expect(page.locator("#funnel .recharts-wrapper")).to_be_visible()  # the picture...
     expect(page.locator("#funnel").get_by_role("cell", name="Submitted")).to_be_visible()  # ...and its numbers
+    expect(page.locator("#ageing .recharts-wrapper")).to_be_visible()
+    expect(page.locator("#ageing").get_by_role("cell", name="PENDING")).to_be_visible()
 
     page.locator("#dashboard-period").select_option("year")
     expect(page).to_have_url(re.compile(r"period=year"))

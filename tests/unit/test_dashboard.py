@@ -64,6 +64,15 @@ def test_every_funnel_number_equals_the_count_of_the_list_it_links_to(actor_for)
                 s, acct, application_lists.parse_query(_query(row["href"]), company=True))
             assert listed.total == row["approved"]
         assert sum(r["submitted"] for r in figures["by_rep"]) == figures["funnel"][0]["count"]
+        for row in figures["by_rep"]:
+            listed = application_lists.company_applications(
+                s, acct, application_lists.parse_query(_query(row["href"]), company=True))
+            assert listed.total == row["approved"]
+        for week in figures["weeks"]:
+            listed = application_lists.company_applications(
+                s, acct, application_lists.parse_query(_query(week["href"]), company=True))
+            assert int(listed.summary["requested"].replace("$", "").replace(",", "").replace(".", "")) == \
+                week["requested_cents"]
         assert sum(w["requested_cents"] for w in figures["weeks"]) == application_lists.tallied(
             s, acct, application_lists.parse_query(_query(figures["funnel"][0]["href"]), company=True))[1]
 
@@ -98,3 +107,34 @@ def test_figures_only_cover_what_the_user_may_see(actor_for):
         assert svc.financing(s, sales, period, []) is None
         assert svc.funding(s, sales, period, [], today=utcnow().date()) is None
         assert [name for name, _ in svc.customers_by_location(s, sales)] == ["Austin"]
+
+
+def test_ageing_counts_the_days_each_funding_has_spent_in_its_status(actor_for):
+    from sqlmodel import select
+
+    from stapp.db.models import Funding
+    from stapp.services import funding as funding_svc
+
+    acct = actor_for("accounting@example.com")
+    today = utcnow().date()
+    with write_session() as s:
+        rows = s.exec(select(Funding).order_by(Funding.id)).all()
+        for f in rows:
+            f.status_since = utcnow()
+            s.add(f)
+        for f, days in zip(rows, (0, 30, 31, 90, 91), strict=False):  # days in their status
+            f.status_since = utcnow() - timedelta(days=days)
+        moved = rows[0].id
+    with read_session() as s:
+        ageing = svc.funding(s, acct, resolve_period({}, today), [], today=today)["ageing"]
+        for row in ageing:
+            listed = funding_entries.list_entries(s, acct, funding_entries.parse_query(_query(row["href"])))
+            assert row["count"] == listed.total == sum(row[f"age_{i}"] for i in range(4))
+    totals = [sum(r[f"age_{i}"] for r in ageing) for i in range(4)]
+    assert totals == [len(rows) - 3, 1, 1, 1]  # 0 and 30 days; 31; 90; 91
+    with write_session() as s:  # a status change restarts the clock; an edit that keeps the status does not
+        f = s.get(Funding, moved)
+        form = {"funder_id": str(f.funder_id), "funding_type_id": str(f.funding_type_id), "status": "READY"}
+        funding_svc.update_funding(s, acct, moved, form)
+    with read_session() as s:
+        assert (utcnow() - s.get(Funding, moved).status_since).total_seconds() < 60
