@@ -119,7 +119,8 @@ def generate(url: str, *, locations: int, customers: int, applications: int, fun
                 "funder_id": 1 + rng.randrange(3), "funding_type_id": 4 + rng.randrange(2), "status": status,
                 "outcome": outcome, "amount_expected_cents": expected, "net_received_cents": per_funding * 10000,
                 "date_expected": (created + timedelta(days=30)).date(), "grade_info": "A", "notes": "",
-                "created_by_id": 1, "created_at": created, "updated_at": created}
+                "created_by_id": 1, "created_at": created, "updated_at": created,
+                "status_since": created + timedelta(days=rng.randrange(60))}
 
     chunks(fundings, funding_row, m.Funding, "fundings")
     chunks(transactions, lambda i: {
@@ -243,7 +244,7 @@ def measure(url: str, repeat: int) -> list[dict]:
     from stapp.domain.dashboard import resolve_period
     from stapp.services import dashboard
 
-    for period_key in ("month", "year"):
+    for period_key in ("30d", "quarter", "year"):
         def dashboard_figures(period_key=period_key):  # noqa: ANN202
             today = date(2026, 11, 1)
             period = resolve_period({"period": period_key}, today)

@@ -141,7 +141,7 @@ AGEING = ((0, 30, "0-30 days"), (31, 60, "31-60 days"), (61, 90, "61-90 days"), 
 
 def _ageing(session: Session, scope: list, loc_param: str, today) -> list[dict[str, Any]]:  # noqa: ANN001
     """Fundings by status now, with how many days they have spent in it (since ``status_since``)."""
-    since = func.coalesce(Funding.status_since, Funding.updated_at)
+    since = Funding.status_since
     buckets = []
     for low, high, _ in AGEING:  # entered the status between ``high`` and ``low`` days ago (UTC days)
         newest = utc_day_start(today - timedelta(days=low - 1)) if low else None

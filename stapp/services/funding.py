@@ -107,7 +107,7 @@ def _apply_funding(funding: Funding, clean: dict[str, Any]) -> None:
     funding.funder_id = clean["funder_id"]
     funding.funding_type_id = clean["funding_type_id"]
     funding.reason_id = clean["reason_id"]
-    if funding.status != clean["status"].value or funding.status_since is None:
+    if funding.status != clean["status"].value:
         funding.status_since = utcnow()  # the dashboard's ageing counts the days in the current status
     funding.status = clean["status"].value
     funding.outcome = clean["outcome"].value if clean["outcome"] else None
