@@ -93,7 +93,10 @@ def parse_query(params: Mapping[str, str]) -> ListQuery:
     )
 
 
-def _where(actor: Actor, q: ListQuery) -> list:
+def _where(actor: Actor, q: ListQuery, *, summing: bool = False) -> list:
+    """The filters as SQL. ``summing``: for the totals, which read every matching row, a status (a fifth of
+    the table or more) is tested on the row instead of walked on an index: one sequential pass beats that
+    many random reads (SQLite otherwise picked the (status, created) index: 140 ms instead of 30)."""
     f = q.filters
     conds = [location_clause(actor, Permission.FUNDING_DETAILS_VIEW, Funding.location_id)]
     if f.get("created_from"):
@@ -107,7 +110,7 @@ def _where(actor: Actor, q: ListQuery) -> list:
     if f.get("funders"):
         conds.append(Funding.funder_id.in_(f["funders"]))
     if f.get("statuses"):
-        conds.append(Funding.status.in_(f["statuses"]))
+        conds.append((Funding.status + "" if summing else Funding.status).in_(f["statuses"]))
     if f.get("outcomes"):
         outcomes = [o for o in f["outcomes"] if o != NO_OUTCOME]
         parts = [Funding.outcome.in_(outcomes)] if outcomes else []
@@ -236,7 +239,7 @@ def summary(session: Session, actor: Actor, q: ListQuery) -> dict[str, Any]:
     expected = func.coalesce(func.sum(func.coalesce(Funding.amount_expected_cents, 0)), 0)
     net = func.coalesce(func.sum(Funding.net_received_cents), 0)
     count, exp, got = session.exec(
-        select(func.count(Funding.id), expected, net).where(and_(*_where(actor, q)))
+        select(func.count(Funding.id), expected, net).where(and_(*_where(actor, q, summing=True)))
     ).one()
     return {"count": int(count), "expected_cents": int(exp), "net_cents": int(got), "remaining_cents": int(exp - got)}
 
