@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, or_
+from sqlalchemy import ColumnElement, and_, or_, tuple_
 from sqlmodel import Session
 
 from stapp.domain.listing import Cursor, ListQuery, read_cursor
@@ -36,18 +36,24 @@ class Window:
     seek: bool  # found by a cursor (no OFFSET)
 
 
+# A cursor with a value compares the row value (key, id) with it: both databases seek their (key, id) index
+# to it, where the equivalent "key > v OR (key = v AND id > i)" left PostgreSQL filtering from the start
+# (a deep Next page of a filtered million-row list took a second). A NULL key never passes the comparison.
+
+
 def _after_asc(key: Any, ident: Any, cur: Cursor) -> ColumnElement[bool]:
     """Rows after ``cur`` in ascending order (NULL keys first)."""
     if cur.value is None:
         return or_(and_(key.is_(None), ident > cur.ident), key.is_not(None))
-    return or_(key > cur.value, and_(key == cur.value, ident > cur.ident))
+    return tuple_(key, ident) > tuple_(cur.value, cur.ident)
 
 
-def _before_asc(key: Any, ident: Any, cur: Cursor) -> ColumnElement[bool]:
+def _before_asc(key: Any, ident: Any, cur: Cursor, nullable: bool = True) -> ColumnElement[bool]:
     """Rows before ``cur`` in ascending order (NULL keys first)."""
     if cur.value is None:
         return and_(key.is_(None), ident < cur.ident)
-    return or_(key.is_(None), key < cur.value, and_(key == cur.value, ident < cur.ident))
+    before = tuple_(key, ident) < tuple_(cur.value, cur.ident)
+    return or_(key.is_(None), before) if nullable else before
 
 
 def _order(query: Any, key: Any, ident: Any, ascending: bool, nullable: bool = True) -> Any:
@@ -73,13 +79,15 @@ def fetch(session: Session, query: Any, sort: SortKey, ident: Any, q: ListQuery,
     if q.after and page > 1:
         cur = read_cursor(q.after, sort=q.sort, direction=q.direction, page=page - 1, kind=sort.kind)
         if cur is not None:
-            cond = _after_asc(sort.expr, ident, cur) if ascending else _before_asc(sort.expr, ident, cur)
+            cond = (_after_asc(sort.expr, ident, cur) if ascending
+                    else _before_asc(sort.expr, ident, cur, sort.nullable))
             rows = list(session.exec(_order(query.where(cond), sort.expr, ident, ascending, sort.nullable)
                                      .limit(q.size)).all())
     elif q.before and page < pages:
         cur = read_cursor(q.before, sort=q.sort, direction=q.direction, page=page + 1, kind=sort.kind)
         if cur is not None:
-            cond = _before_asc(sort.expr, ident, cur) if ascending else _after_asc(sort.expr, ident, cur)
+            cond = (_before_asc(sort.expr, ident, cur, sort.nullable) if ascending
+                    else _after_asc(sort.expr, ident, cur))
             found = session.exec(_order(query.where(cond), sort.expr, ident, not ascending, sort.nullable)
                                  .limit(q.size)).all()
             rows = list(reversed(found))
