@@ -50,6 +50,9 @@ NO_OUTCOME = "none"  # the Funding Entries filter value for "no outcome yet"
 MAX_GUARANTEE_MONTHS = 120
 HOLDBACK_DUE_DAYS = 30
 # The Funding Entries "Holdback" filter: its values and labels
+# Days a funding has spent in its current Funding Status: (key, first day, last day or None, label)
+AGEING = (("0-30", 0, 30, "0-30 days"), ("31-60", 31, 60, "31-60 days"), ("61-90", 61, 90, "61-90 days"),
+          ("91-", 91, None, "over 90 days"))
 HOLDBACK_FILTERS = {"due": f"Holdback due in the next {HOLDBACK_DUE_DAYS} days", "released": "Released",
                     "risk": "Chargeback risk"}
 

@@ -4,7 +4,7 @@ import reflex as rx
 
 from stapp.components.layout import app_shell
 from stapp.domain.dashboard import PERIODS
-from stapp.services.dashboard import AGEING
+from stapp.domain.funding import AGEING
 from stapp.state.dashboard import DashboardState as S
 
 AXIS = {"stroke": "#8b8d98", "font_size": 12}  # mid grey: readable on light and dark backgrounds
@@ -190,17 +190,18 @@ def _ageing() -> rx.Component:
             rx.recharts.bar_chart(
                 *[rx.recharts.bar(data_key=f"age_{i}", stack_id="age", fill=color, name=label,
                                   is_animation_active=False)
-                  for i, ((_, _, label), color) in enumerate(zip(AGEING, AGE_COLORS, strict=True))],
+                  for i, ((_, _, _, label), color) in enumerate(zip(AGEING, AGE_COLORS, strict=True))],
                 rx.recharts.x_axis(data_key="status", **AXIS),
                 rx.recharts.y_axis(allow_decimals=False, **AXIS),
                 rx.recharts.legend(),
                 rx.recharts.graphing_tooltip(),
                 data=S.ageing, height=240, width="100%",
             ),
-            _number_table(["Status", "Fundings", *[label for _, _, label in AGEING]], S.ageing, lambda r: [
+            _number_table(["Status", "Fundings", *[label for *_, label in AGEING]], S.ageing, lambda r: [
                 rx.table.cell(r["status"]),
                 rx.table.cell(rx.link(r["count"].to_string(), href=r["href"]), text_align="right"),
-                *[rx.table.cell(r[f"age_{i}"].to_string(), text_align="right") for i in range(len(AGEING))],
+                *[rx.table.cell(rx.link(r[f"age_{i}"].to_string(), href=r[f"age_{i}_href"]), text_align="right")
+                  for i in range(len(AGEING))],
             ]),
             columns="2",
             spacing="4",

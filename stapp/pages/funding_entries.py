@@ -29,6 +29,7 @@ def _filters() -> rx.Component:
             multi_select("Outcomes", S.options["outcomes"], S.selected["outcomes"], lambda v: S.toggle("outcomes", v)),
             multi_select("Locations", S.options["locations"], S.selected["locations"], lambda v: S.toggle("locations", v)),
             multi_select("Holdback", S.options["holdbacks"], S.selected["holdbacks"], lambda v: S.toggle("holdbacks", v)),
+            multi_select("Days in status", S.options["ages"], S.selected["ages"], lambda v: S.toggle("ages", v)),
             rx.button("Clear filters", variant="ghost", on_click=S.clear_filters),
             rx.spacer(),
             sort_controls(S, SORTS),

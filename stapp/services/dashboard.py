@@ -17,14 +17,14 @@ from sqlmodel import Session, select
 from stapp.db.models import ApplicationTally, CatalogEntry, Customer, FinanceApplication, Funding, Location, User
 from stapp.domain.dashboard import Period, by_week, rate
 from stapp.domain.financing import AppStatus
-from stapp.domain.funding import NO_FUNDER, FundingStatus
+from stapp.domain.funding import AGEING, NO_FUNDER, FundingStatus
 from stapp.domain.listing import ListQuery
 from stapp.domain.money import format_cents
 from stapp.domain.permissions import Permission
 from stapp.services import application_lists, financing_setup
 from stapp.services.auth import Actor
 from stapp.services.authz import location_clause
-from stapp.services.funding_entries import utc_day_start
+from stapp.services.funding_entries import in_status_for, utc_day_start
 
 FUNNEL = (AppStatus.APPROVED, AppStatus.PREQUALIFIED, AppStatus.IN_REVIEW, AppStatus.DECLINED)
 OPEN_FUNDING = [s.value for s in FundingStatus if s != FundingStatus.COMPLETE]
@@ -136,27 +136,21 @@ def _weeks(session: Session, actor: Actor, period: Period, locations: Sequence[i
             for w, r, f in by_week([(d, int(r), int(f)) for d, r, f in days], period)]
 
 
-AGEING = ((0, 30, "0-30 days"), (31, 60, "31-60 days"), (61, 90, "61-90 days"), (91, None, "over 90 days"))
-
-
 def _ageing(session: Session, scope: list, loc_param: str, today) -> list[dict[str, Any]]:  # noqa: ANN001
-    """Fundings by status now, with how many days they have spent in it (since ``status_since``)."""
-    since = Funding.status_since
-    buckets = []
-    for low, high, _ in AGEING:  # entered the status between ``high`` and ``low`` days ago (UTC days)
-        newest = utc_day_start(today - timedelta(days=low - 1)) if low else None
-        oldest = utc_day_start(today - timedelta(days=high)) if high is not None else None
-        cond = and_(*([since < newest] if newest else []), *([since >= oldest] if oldest else []))
-        buckets.append(func.sum(case((cond, 1), else_=0)))
+    """Fundings by status now, with how many days they have spent in it (since ``status_since``); each count
+    links to Funding Entries filtered the same way (status, days in status, location)."""
+    buckets = [func.sum(case((in_status_for(key, today), 1), else_=0)) for key, *_ in AGEING]
     rows = {status: (int(n), [int(b or 0) for b in bs]) for status, n, *bs in session.exec(
         select(Funding.status, func.count(Funding.id), *buckets).where(and_(*scope)).group_by(Funding.status)
     ).all()}
     out = []
     for status in FundingStatus:
         n, counts = rows.get(status.value, (0, [0] * len(AGEING)))
-        out.append({"status": status.value, "count": n, "href": _link("/accounting/funding-entries",
-                                                                       statuses=status.value, locations=loc_param),
-                    **{f"age_{i}": c for i, c in enumerate(counts)}})
+        link = {"statuses": status.value, "locations": loc_param}
+        out.append({"status": status.value, "count": n, "href": _link("/accounting/funding-entries", **link),
+                    **{f"age_{i}": c for i, c in enumerate(counts)},
+                    **{f"age_{i}_href": _link("/accounting/funding-entries", **link, ages=key)
+                       for i, (key, *_) in enumerate(AGEING)}})
     return out
 
 

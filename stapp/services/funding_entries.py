@@ -20,6 +20,7 @@ from sqlmodel import Session, select
 from stapp.db.models import CatalogEntry, Customer, Funding, Location
 from stapp.db.types import utcnow
 from stapp.domain.funding import (
+    AGEING,
     HOLDBACK_DUE_DAYS,
     HOLDBACK_FILTERS,
     NO_FUNDER,
@@ -83,6 +84,7 @@ def parse_query(params: Mapping[str, str]) -> ListQuery:
             "outcomes": query_choices(params, "outcomes", OUTCOME_CHOICES),
             "locations": query_ids(params, "locations"),
             "holdbacks": query_choices(params, "holdbacks", list(HOLDBACK_FILTERS)),
+            "ages": query_choices(params, "ages", [key for key, *_ in AGEING]),  # days in the status
         },
         sort=query_choice(params, "sort", SORTS, "created"),  # newest first; a date range then seeks its index
         direction=query_choice(params, "dir", ("asc", "desc"), "desc"),
@@ -119,6 +121,9 @@ def _where(actor: Actor, q: ListQuery, *, summing: bool = False) -> list:
         conds.append(or_(*parts))
     if f.get("locations"):
         conds.append(Funding.location_id.in_(f["locations"]))
+    if f.get("ages"):
+        today = utcnow().date()
+        conds.append(or_(*[in_status_for(key, today) for key in f["ages"]]))
     if f.get("holdbacks"):
         today = utcnow().date()
         held = Funding.holdback_cents > 0
@@ -133,6 +138,17 @@ def _where(actor: Actor, q: ListQuery, *, summing: bool = False) -> list:
             parts.append(exists().where(owner.id == Funding.customer_id, _risk(owner)))
         conds.append(or_(*parts))
     return conds
+
+
+def in_status_for(key: str, today: date):  # noqa: ANN201
+    """Fundings that entered their current status ``low``..``high`` whole UTC days before ``today``."""
+    _, low, high, _ = next(bucket for bucket in AGEING if bucket[0] == key)
+    conds = []
+    if low:
+        conds.append(Funding.status_since < utc_day_start(today - timedelta(days=low - 1)))
+    if high is not None:
+        conds.append(Funding.status_since >= utc_day_start(today - timedelta(days=high)))
+    return and_(*conds)
 
 
 def _risk(customer: Any = Customer):  # noqa: ANN202
@@ -313,4 +329,5 @@ def filter_options(session: Session, actor: Actor) -> dict[str, list[dict[str, s
         "outcomes": [{"value": o.value, "label": o.value} for o in FundingOutcome]
         + [{"value": NO_OUTCOME, "label": "No outcome yet"}],
         "holdbacks": [{"value": k, "label": label} for k, label in HOLDBACK_FILTERS.items()],
+        "ages": [{"value": key, "label": label} for key, _, _, label in AGEING],
     }

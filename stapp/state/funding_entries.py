@@ -12,7 +12,7 @@ class FundingEntriesState(ListPageMixin, AppState):
 
     ROUTE = "/accounting/funding-entries"
     EXPORT_ROUTE = "/api/export/funding-entries.csv"
-    MULTI = ("funders", "statuses", "outcomes", "locations", "holdbacks")
+    MULTI = ("funders", "statuses", "outcomes", "locations", "holdbacks", "ages")
     DATES = ("created_from", "created_to", "expected_from", "expected_to")
     CHANGES = ("funding",)
     SORTS = svc.SORTS

@@ -130,6 +130,10 @@ def test_ageing_counts_the_days_each_funding_has_spent_in_its_status(actor_for):
         for row in ageing:
             listed = funding_entries.list_entries(s, acct, funding_entries.parse_query(_query(row["href"])))
             assert row["count"] == listed.total == sum(row[f"age_{i}"] for i in range(4))
+            for i in range(4):  # every bucket opens exactly its fundings
+                listed = funding_entries.list_entries(
+                    s, acct, funding_entries.parse_query(_query(row[f"age_{i}_href"])))
+                assert listed.total == row[f"age_{i}"], (row["status"], i)
     totals = [sum(r[f"age_{i}"] for r in ageing) for i in range(4)]
     assert totals == [len(rows) - 3, 1, 1, 1]  # 0 and 30 days; 31; 90; 91
     with write_session() as s:  # a status change restarts the clock; an edit that keeps the status does not
