@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any, TypedDict
 from urllib.parse import urlencode
 
@@ -15,6 +14,7 @@ from stapp.domain.dashboard import PERIODS, resolve_period
 from stapp.domain.errors import AppError
 from stapp.services import dashboard as svc
 from stapp.state.base import AppState
+from stapp.state.listing import replace_url_script
 
 
 class LocationCount(TypedDict):
@@ -79,7 +79,7 @@ class DashboardState(AppState):
         if period.key == "custom":
             query.update({"from": period.start.isoformat(), "to": period.end.isoformat()})
         url = "/?" + urlencode({k: v for k, v in query.items() if v})
-        return rx.call_script(f"window.history.replaceState(null, '', {json.dumps(url)})")
+        return rx.call_script(replace_url_script("/", url))
 
     def _run(self, params: dict[str, str]):
         try:

@@ -19,6 +19,13 @@ from stapp.domain.errors import AppError, PermissionDenied
 from stapp.domain.listing import ListQuery
 
 
+def replace_url_script(route: str, url: str) -> str:
+    """Put the page's filters in the address bar, unless the user has already left the page: an answer that
+    arrives after a navigation (a slow load, another worker) must not rewrite the next page's URL."""
+    here = "(window.location.pathname.replace(/\\/+$/, '') || '/')"  # the built app serves "/route/"
+    return f"if ({here} === {json.dumps(route)}) window.history.replaceState(null, '', {json.dumps(url)})"
+
+
 class ListPageMixin(rx.State, mixin=True):
     """Rows, totals and the filter controls of a URL-driven list."""
 
@@ -79,7 +86,7 @@ class ListPageMixin(rx.State, mixin=True):
         self.sort, self.direction, self.size = query.sort, query.direction, str(query.size)
         self.options = options
         url = f"{self.ROUTE}?{query.to_query_string()}"
-        return rx.call_script(f"window.history.replaceState(null, '', {json.dumps(url)})")
+        return rx.call_script(replace_url_script(self.ROUTE, url))
 
     def _change(self, **changes: str):
         params = {k: v for k, v in self.params.items() if k not in ("after", "before")}  # a cursor fits one page

@@ -156,3 +156,13 @@ def test_cursor_tokens_round_trip(value, kind):
     cur = Cursor("k", "asc", 3, value, 42)
     assert read_cursor(cur.token(), sort="k", direction="asc", page=3, kind=kind) == cur
     assert read_cursor(cur.token(), sort="k", direction="asc", page=4, kind=kind) is None
+
+
+def test_a_list_rewrites_the_address_bar_only_while_the_user_is_still_on_it():
+    """A slow answer arriving after the user navigated away must not rewrite the next page's URL."""
+    from stapp.state.listing import replace_url_script
+
+    script = replace_url_script("/accounting/funding-entries", "/accounting/funding-entries?page=2")
+    assert script.startswith("if ((window.location.pathname.replace(/\\/+$/, '') || '/') === "
+                             "\"/accounting/funding-entries\")")
+    assert script.endswith("window.history.replaceState(null, '', \"/accounting/funding-entries?page=2\")")
