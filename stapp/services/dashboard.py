@@ -21,10 +21,9 @@ from stapp.domain.funding import AGEING, NO_FUNDER, FundingStatus
 from stapp.domain.listing import ListQuery
 from stapp.domain.money import format_cents
 from stapp.domain.permissions import Permission
-from stapp.services import application_lists, financing_setup
+from stapp.services import application_lists, financing_setup, funding_entries
 from stapp.services.auth import Actor
 from stapp.services.authz import location_clause
-from stapp.services.funding_entries import in_status_for, utc_day_start
 
 FUNNEL = (AppStatus.APPROVED, AppStatus.PREQUALIFIED, AppStatus.IN_REVIEW, AppStatus.DECLINED)
 OPEN_FUNDING = [s.value for s in FundingStatus if s != FundingStatus.COMPLETE]
@@ -139,7 +138,7 @@ def _weeks(session: Session, actor: Actor, period: Period, locations: Sequence[i
 def _ageing(session: Session, scope: list, loc_param: str, today) -> list[dict[str, Any]]:  # noqa: ANN001
     """Fundings by status now, with how many days they have spent in it (since ``status_since``); each count
     links to Funding Entries filtered the same way (status, days in status, location)."""
-    buckets = [func.sum(case((in_status_for(key, today), 1), else_=0)) for key, *_ in AGEING]
+    buckets = [func.sum(case((funding_entries.in_status_for(key, today), 1), else_=0)) for key, *_ in AGEING]
     rows = {status: (int(n), [int(b or 0) for b in bs]) for status, n, *bs in session.exec(
         select(Funding.status, func.count(Funding.id), *buckets).where(and_(*scope)).group_by(Funding.status)
     ).all()}
@@ -159,16 +158,20 @@ def funding(session: Session, actor: Actor, period: Period, locations: Sequence[
     whose Date Expected has passed without being complete; None without Company Accounting and Funding: View."""
     if not actor.grants.allows(Permission.COMPANY_ACCOUNTING_VIEW):
         return None
-    scope = [location_clause(actor, Permission.FUNDING_DETAILS_VIEW, Funding.location_id)]
-    if locations:
-        scope.append(Funding.location_id.in_(locations))
+    # Each figure is counted with Funding Entries' own conditions, built from the very parameters of the
+    # link it carries: the number and the list behind it cannot disagree.
     loc_param = ",".join(str(i) for i in locations)
-    in_period = [Funding.created_at >= utc_day_start(period.start),
-                 Funding.created_at < utc_day_start(period.end + timedelta(days=1))]
+    in_period = {"created_from": period.start.isoformat(), "created_to": period.end.isoformat(), "locations": loc_param}
+    yesterday = today - timedelta(days=1)
+    overdue_params = {"expected_to": yesterday.isoformat(), "statuses": ",".join(OPEN_FUNDING), "locations": loc_param}
+
+    def where(params: dict[str, str]) -> list:
+        return funding_entries._where(actor, funding_entries.parse_query(params))
+
     expected = func.coalesce(func.sum(func.coalesce(Funding.amount_expected_cents, 0)), 0)
     net = func.coalesce(func.sum(Funding.net_received_cents), 0)
     rows = session.exec(
-        select(Funding.funder_id, func.count(Funding.id), expected, net).where(and_(*scope, *in_period))
+        select(Funding.funder_id, func.count(Funding.id), expected, net).where(and_(*where(in_period)))
         .group_by(Funding.funder_id)
     ).all()
     names = dict(session.exec(select(CatalogEntry.id, CatalogEntry.name)).all())
@@ -180,13 +183,10 @@ def funding(session: Session, actor: Actor, period: Period, locations: Sequence[
             "expected": format_cents(exp), "net": format_cents(got), "remaining": format_cents(exp - got),
             "expected_dollars": exp // 100, "net_dollars": got // 100, "remaining_dollars": (exp - got) // 100,
             # Funding Entries cannot filter "no funder": that row has no link rather than a wrong one
-            "href": _link("/accounting/funding-entries", created_from=period.start.isoformat(),
-                          created_to=period.end.isoformat(), funders=str(funder_id), locations=loc_param)
-            if funder_id else "",
+            "href": _link("/accounting/funding-entries", **in_period, funders=str(funder_id)) if funder_id else "",
         })
     per_funder.sort(key=lambda r: r["funder"])
-    yesterday = today - timedelta(days=1)
-    overdue_conds = [*scope, Funding.date_expected <= yesterday, Funding.status.in_(OPEN_FUNDING)]
+    overdue_conds = where(overdue_params)
     overdue_count = session.exec(select(func.count(Funding.id)).where(and_(*overdue_conds))).one()
     oldest = session.exec(
         select(Funding.id, Funding.customer_id, Customer.first_name, Customer.last_name, Funding.status,
@@ -198,7 +198,6 @@ def funding(session: Session, actor: Actor, period: Period, locations: Sequence[
                 "date_expected": d.isoformat(), "days_late": (today - d).days,
                 "remaining": format_cents((exp or 0) - got)}
                for fid, cid, first, last, status, d, exp, got in oldest]
-    return {"per_funder": per_funder, "ageing": _ageing(session, scope, loc_param, today), "overdue_count":
-            int(overdue_count), "overdue": overdue,
-            "overdue_href": _link("/accounting/funding-entries", expected_to=yesterday.isoformat(),
-                                  statuses=",".join(OPEN_FUNDING), locations=loc_param)}
+    return {"per_funder": per_funder, "ageing": _ageing(session, where({"locations": loc_param}), loc_param, today),
+            "overdue_count": int(overdue_count), "overdue": overdue,
+            "overdue_href": _link("/accounting/funding-entries", **overdue_params)}
