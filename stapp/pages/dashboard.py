@@ -12,8 +12,25 @@ AXIS = {"stroke": "#8b8d98", "font_size": 12}  # mid grey: readable on light and
 BLUE, GREEN, AMBER, LIGHT_BLUE = "#3e63dd", "#30a46c", "#ffc53d", "#8da4ef"
 
 
-def _bar(key: str, color: str, name: str) -> rx.Component:
-    return rx.recharts.bar(data_key=key, fill=color, name=name, is_animation_active=False)
+SELECT = {"padding": "4px 8px", "borderRadius": "6px", "border": f"1px solid {rx.color('gray', 7)}",
+          "background": rx.color("gray", 1), "color": rx.color("gray", 12)}
+LABEL = {"fontSize": "13px", "fontWeight": 500}
+
+
+def _bar(key: str, color: str, name: str, **props) -> rx.Component:  # noqa: ANN003
+    return rx.recharts.bar(data_key=key, fill=color, name=name, is_animation_active=False, **props)
+
+
+def _bars(data: rx.Var, x_key: str, *bars: rx.Component, **y_axis) -> rx.Component:  # noqa: ANN003
+    """Bars over the categories ``x_key`` of ``data``, with a legend and a tooltip."""
+    return rx.recharts.bar_chart(
+        *bars,
+        rx.recharts.x_axis(data_key=x_key, **AXIS),
+        rx.recharts.y_axis(**y_axis, **AXIS),
+        rx.recharts.legend(),
+        rx.recharts.graphing_tooltip(),
+        data=data, height=240, width="100%",
+    )
 
 
 def _numbers(table: rx.Component) -> rx.Component:
@@ -21,14 +38,19 @@ def _numbers(table: rx.Component) -> rx.Component:
     return rx.scroll_area(table, type="auto", scrollbars="vertical", style={"maxHeight": "260px"})
 
 
+def _number_cell(value: rx.Var, href: rx.Var) -> rx.Component:
+    """A right-aligned count: a link to its list, or plain text where no list can show it."""
+    text = value.to_string()
+    return rx.table.cell(rx.cond(href != "", rx.link(text, href=href), rx.text(text)), text_align="right")
+
+
 def _controls() -> rx.Component:
     return rx.hstack(
-        rx.el.label("Period", html_for="dashboard-period", style={"fontSize": "13px", "fontWeight": 500}),
+        rx.el.label("Period", html_for="dashboard-period", style=LABEL),
         rx.el.select(
             *[rx.el.option(label, value=key) for key, label in PERIODS.items()],
             id="dashboard-period", value=S.period, on_change=S.set_period,
-            style={"padding": "4px 8px", "borderRadius": "6px", "border": f"1px solid {rx.color('gray', 7)}",
-                   "background": rx.color("gray", 1), "color": rx.color("gray", 12)},
+            style=SELECT,
         ),
         rx.cond(
             S.period == "custom",
@@ -39,13 +61,12 @@ def _controls() -> rx.Component:
                          aria_label="To", id="dashboard-to"),
             ),
         ),
-        rx.el.label("Location", html_for="dashboard-location", style={"fontSize": "13px", "fontWeight": 500}),
+        rx.el.label("Location", html_for="dashboard-location", style=LABEL),
         rx.el.select(
             rx.el.option("All locations", value="all"),
             rx.foreach(S.location_options, lambda o: rx.el.option(o["label"], value=o["value"])),
             id="dashboard-location", value=rx.cond(S.location == "", "all", S.location), on_change=S.set_location,
-            style={"padding": "4px 8px", "borderRadius": "6px", "border": f"1px solid {rx.color('gray', 7)}",
-                   "background": rx.color("gray", 1), "color": rx.color("gray", 12)},
+            style=SELECT,
         ),
         rx.text(S.period_label, size="2", color_scheme="gray", id="period-label"),
         spacing="3",
@@ -123,8 +144,7 @@ def _rates() -> rx.Component:
             _number_table(["Sales rep", "Submitted", "Approved", "Rate"], S.by_rep, lambda r: [
                 rx.table.cell(r["rep"]),
                 rx.table.cell(r["submitted"].to_string(), text_align="right"),
-                rx.table.cell(rx.cond(r["href"] != "", rx.link(r["approved"].to_string(), href=r["href"]),
-                                      rx.text(r["approved"].to_string())), text_align="right"),
+                _number_cell(r["approved"], r["href"]),
                 rx.table.cell(r["rate"], text_align="right"),
             ]),
             width="100%",
@@ -138,15 +158,8 @@ def _rates() -> rx.Component:
 def _weeks() -> rx.Component:
     return rx.card(rx.vstack(
         rx.heading("Amount requested vs financed per week", size="3"),
-        rx.recharts.bar_chart(
-            _bar("requested_dollars", LIGHT_BLUE, "Requested ($)"),
-            _bar("financed_dollars", GREEN, "Financed ($)"),
-            rx.recharts.x_axis(data_key="week", **AXIS),
-            rx.recharts.y_axis(**AXIS),
-            rx.recharts.legend(),
-            rx.recharts.graphing_tooltip(),
-            data=S.weeks, height=240, width="100%",
-        ),
+        _bars(S.weeks, "week", _bar("requested_dollars", LIGHT_BLUE, "Requested ($)"),
+              _bar("financed_dollars", GREEN, "Financed ($)")),
         _numbers(_number_table(["Week of", "Requested", "Financed"], S.weeks, lambda r: [
             rx.table.cell(rx.link(r["week"], href=r["href"])), rx.table.cell(r["requested"], text_align="right"),
             rx.table.cell(r["financed"], text_align="right"),
@@ -158,20 +171,11 @@ def _weeks() -> rx.Component:
 def _funders() -> rx.Component:
     return rx.card(rx.vstack(
         rx.heading("Fundings by funder", size="3"),
-        rx.recharts.bar_chart(
-            _bar("expected_dollars", LIGHT_BLUE, "Expected ($)"),
-            _bar("net_dollars", GREEN, "Net Received ($)"),
-            _bar("remaining_dollars", AMBER, "Remaining ($)"),
-            rx.recharts.x_axis(data_key="funder", **AXIS),
-            rx.recharts.y_axis(**AXIS),
-            rx.recharts.legend(),
-            rx.recharts.graphing_tooltip(),
-            data=S.per_funder, height=240, width="100%",
-        ),
+        _bars(S.per_funder, "funder", _bar("expected_dollars", LIGHT_BLUE, "Expected ($)"),
+              _bar("net_dollars", GREEN, "Net Received ($)"), _bar("remaining_dollars", AMBER, "Remaining ($)")),
         _number_table(["Funder", "Fundings", "Expected", "Net Received", "Remaining"], S.per_funder, lambda r: [
             rx.table.cell(r["funder"]),
-            rx.table.cell(rx.cond(r["href"] != "", rx.link(r["count"].to_string(), href=r["href"]),
-                                  rx.text(r["count"].to_string())), text_align="right"),
+            _number_cell(r["count"], r["href"]),
             rx.table.cell(r["expected"], text_align="right"),
             rx.table.cell(r["net"], text_align="right"),
             rx.table.cell(r["remaining"], text_align="right"),
@@ -187,16 +191,10 @@ def _ageing() -> rx.Component:
     return rx.card(rx.vstack(
         rx.heading("Fundings by status, days in the status", size="3"),
         rx.grid(
-            rx.recharts.bar_chart(
-                *[rx.recharts.bar(data_key=f"age_{i}", stack_id="age", fill=color, name=label,
-                                  is_animation_active=False)
-                  for i, ((_, _, _, label), color) in enumerate(zip(AGEING, AGE_COLORS, strict=True))],
-                rx.recharts.x_axis(data_key="status", **AXIS),
-                rx.recharts.y_axis(allow_decimals=False, **AXIS),
-                rx.recharts.legend(),
-                rx.recharts.graphing_tooltip(),
-                data=S.ageing, height=240, width="100%",
-            ),
+            _bars(S.ageing, "status",
+                  *[_bar(f"age_{i}", color, label, stack_id="age")
+                    for i, ((_, _, _, label), color) in enumerate(zip(AGEING, AGE_COLORS, strict=True))],
+                  allow_decimals=False),
             _number_table(["Status", "Fundings", *[label for *_, label in AGEING]], S.ageing, lambda r: [
                 rx.table.cell(r["status"]),
                 rx.table.cell(rx.link(r["count"].to_string(), href=r["href"]), text_align="right"),
