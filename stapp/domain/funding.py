@@ -127,6 +127,15 @@ class Holdback:
     def released(self, today: date) -> bool:
         return self.amount_cents > 0 and self.release_date is not None and today >= self.release_date
 
+    def note(self, today: date) -> str:
+        """What the funding card says about it ("" when nothing is held back)."""
+        if not self.amount_cents:
+            return ""
+        if self.release_date is None:
+            return "Held back (no release date)"
+        verb = "Released on" if self.released(today) else "Held back until"
+        return f"{verb} {self.release_date.isoformat()}"
+
 
 SERVICE_ACTIVE, SERVICE_CANCELLED = "Active", "Cancelled"
 SERVICE_STATUSES = (SERVICE_ACTIVE, SERVICE_CANCELLED)

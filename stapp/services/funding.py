@@ -322,9 +322,7 @@ def customer_fundings(session: Session, actor: Actor, customer_id: object) -> tu
                 "guarantee_months": str(f.guarantee_months) if f.guarantee_months is not None else "",
                 "holdback_release_date": release,
                 "held_back": format_cents(holdback.held_cents(today)) if holdback.amount_cents else "",
-                "holdback_note": ("" if not holdback.amount_cents else f"Released on {release}"
-                                  if holdback.released(today) else f"Held back until {release}" if release
-                                  else "Held back (no release date)"),
+                "holdback_note": holdback.note(today),
                 "chargeback_risk": (f"Chargeback risk: the customer cancelled on {cancelled_on.isoformat()}, inside "
                                     f"the guarantee period (until {release})."
                                     if chargeback_risk(cancelled_on, f.date_expected, f.holdback_release_date) else ""),

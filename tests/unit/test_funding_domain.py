@@ -148,6 +148,10 @@ def test_a_holdback_is_held_until_its_release_date_and_released_from_it():
     assert h.held_cents(date(2027, 6, 1)) == 0 and h.released(date(2027, 6, 1))
     assert Holdback(50000, None).held_cents(date(2030, 1, 1)) == 50000  # no date: still held
     assert not Holdback(0, date(2020, 1, 1)).released(date(2027, 1, 1))
+    assert h.note(date(2027, 5, 31)) == "Held back until 2027-06-01"
+    assert h.note(date(2027, 6, 1)) == "Released on 2027-06-01"
+    assert Holdback(50000, None).note(date(2027, 6, 1)) == "Held back (no release date)"
+    assert Holdback(0, date(2027, 6, 1)).note(date(2027, 6, 1)) == ""
 
 
 from stapp.domain.funding import chargeback_risk, validate_service_status  # noqa: E402
