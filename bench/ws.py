@@ -303,33 +303,31 @@ def use_simulator(url: str) -> None:
     engine.dispose()
 
 
-def _app_count(url: str, customers: list[int], since: datetime) -> int:
+def _count(url: str, column, *where) -> int:  # noqa: ANN001
+    """``count(column)`` of the rows matching ``where`` in the bench database."""
     from sqlalchemy import func
     from sqlmodel import Session, select
 
     from stapp.db.engine import make_engine
-    from stapp.db.models import FinanceApplication
 
     engine = make_engine(url)
     with Session(engine) as s:
-        n = s.exec(select(func.count(FinanceApplication.id)).where(FinanceApplication.customer_id.in_(customers),
-                                                                     FinanceApplication.created_at >= since)).one()
+        n = s.exec(select(func.count(column)).where(*where)).one()
     engine.dispose()
     return n
+
+
+def _app_count(url: str, customers: list[int], since: datetime) -> int:
+    from stapp.db.models import FinanceApplication
+
+    return _count(url, FinanceApplication.id, FinanceApplication.customer_id.in_(customers),
+                  FinanceApplication.created_at >= since)
 
 
 def _customer_count(url: str) -> int:
-    from sqlalchemy import func
-    from sqlmodel import Session, select
-
-    from stapp.db.engine import make_engine
     from stapp.db.models import Customer
 
-    engine = make_engine(url)
-    with Session(engine) as s:
-        n = s.exec(select(func.count(Customer.id))).one()
-    engine.dispose()
-    return n
+    return _count(url, Customer.id)
 
 
 async def _submissions(port: int, sim_port: int, tokens: list[str], url: str) -> dict:
