@@ -2,12 +2,25 @@
 
 import reflex as rx
 
+from stapp.components.charts import linked_bar
 from stapp.components.layout import app_shell
 from stapp.domain.dashboard import PERIODS
 from stapp.domain.funding import AGEING
 from stapp.state.dashboard import DashboardState as S
 
-AXIS = {"stroke": "#8b8d98", "font_size": 12}  # mid grey: readable on light and dark backgrounds
+AXIS = {"font_size": 12}
+# Recharts writes its colours as SVG attributes and inline styles, which cannot follow the colour mode. These
+# rules can: axis labels, legend and tooltip text take the theme's text greys (Radix gray 11/12 read at
+# WCAG AA contrast on gray 1-2 in light and dark mode); bars keep their colours.
+CHART_CSS = {
+    "& .recharts-cartesian-axis-tick-value": {"fill": "var(--gray-11)"},
+    "& .recharts-cartesian-axis-line, & .recharts-cartesian-axis-tick-line": {"stroke": "var(--gray-8)"},
+    "& .recharts-legend-item-text": {"color": "var(--gray-12) !important"},
+    "& .recharts-default-tooltip": {"background": "var(--color-panel-solid) !important",
+                                    "border_color": "var(--gray-6) !important"},
+    "& .recharts-tooltip-label, & .recharts-tooltip-item": {"color": "var(--gray-12) !important"},
+    "& .recharts-rectangle.recharts-tooltip-cursor": {"fill": "var(--gray-a3)"},
+}
 # Radix indigo 9, grass 9, amber 9, indigo 6: SVG fill attributes cannot read CSS variables
 BLUE, GREEN, AMBER, LIGHT_BLUE = "#3e63dd", "#30a46c", "#ffc53d", "#8da4ef"
 
@@ -17,20 +30,27 @@ SELECT = {"padding": "4px 8px", "borderRadius": "6px", "border": f"1px solid {rx
 LABEL = {"fontSize": "13px", "fontWeight": 500}
 
 
-def _bar(key: str, color: str, name: str, **props) -> rx.Component:  # noqa: ANN003
-    return rx.recharts.bar(data_key=key, fill=color, name=name, is_animation_active=False, **props)
+def _bar(key: str, color: str, name: str, href: str = "href", **props) -> rx.Component:  # noqa: ANN003
+    """A bar that opens the list of its row's ``href`` (the link of the number beside it) when clicked."""
+    return linked_bar(data_key=key, fill=color, name=name, is_animation_active=False,
+                      on_click=lambda row: S.open_chart(row[href]), custom_attrs={"cursor": "pointer"},
+                      **props)
 
 
 def _bars(data: rx.Var, x_key: str, *bars: rx.Component, **y_axis) -> rx.Component:  # noqa: ANN003
     """Bars over the categories ``x_key`` of ``data``, with a legend and a tooltip."""
-    return rx.recharts.bar_chart(
+    return _chart(rx.recharts.bar_chart(
         *bars,
         rx.recharts.x_axis(data_key=x_key, **AXIS),
         rx.recharts.y_axis(**y_axis, **AXIS),
         rx.recharts.legend(),
         rx.recharts.graphing_tooltip(),
         data=data, height=240, width="100%",
-    )
+    ))
+
+
+def _chart(chart: rx.Component) -> rx.Component:
+    return rx.box(chart, style=CHART_CSS, width="100%")
 
 
 def _numbers(table: rx.Component) -> rx.Component:
@@ -105,13 +125,13 @@ def _funnel() -> rx.Component:
             rx.hstack(rx.heading("Applications", size="4"), rx.spacer(),
                       rx.text("Approval rate ", rx.text.strong(S.approval_rate, id="approval-rate"), size="2")),
             rx.grid(
-                rx.recharts.bar_chart(
+                _chart(rx.recharts.bar_chart(
                     _bar("count", BLUE, "Applications"),
                     rx.recharts.x_axis(type_="number", **AXIS),
                     rx.recharts.y_axis(data_key="label", type_="category", width=110, **AXIS),
                     rx.recharts.graphing_tooltip(),
                     data=S.funnel, layout="vertical", height=240, width="100%",
-                ),
+                )),
                 _number_table(["Stage", "Applications"], S.funnel, lambda r: [
                     rx.table.cell(r["label"]),
                     rx.table.cell(rx.link(r["count"].to_string(), href=r["href"]), text_align="right"),
@@ -192,7 +212,7 @@ def _ageing() -> rx.Component:
         rx.heading("Fundings by status, days in the status", size="3"),
         rx.grid(
             _bars(S.ageing, "status",
-                  *[_bar(f"age_{i}", color, label, stack_id="age")
+                  *[_bar(f"age_{i}", color, label, href=f"age_{i}_href", stack_id="age")
                     for i, ((_, _, _, label), color) in enumerate(zip(AGEING, AGE_COLORS, strict=True))],
                   allow_decimals=False),
             _number_table(["Status", "Fundings", *[label for *_, label in AGEING]], S.ageing, lambda r: [

@@ -113,6 +113,18 @@ class DashboardState(AppState):
             return self._fail(exc)
         return None
 
+    def _chart_links(self) -> set[str]:
+        """Every link the charts' bars stand for: the same links as the numbers beside them."""
+        rows = [*self.funnel, *self.weeks, *self.per_funder, *self.ageing]
+        return {v for row in rows for k, v in row.items() if (k == "href" or k.endswith("_href")) and v}
+
+    @rx.event
+    def open_chart(self, href: str):
+        """A bar was clicked: open its list. Only a link the dashboard itself shows is followed."""
+        if not isinstance(href, str) or href not in self._chart_links():
+            return None
+        return rx.redirect(href)
+
     @rx.event
     def set_period(self, value: str):
         if not isinstance(value, str) or value not in PERIODS:

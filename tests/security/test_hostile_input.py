@@ -244,3 +244,14 @@ def test_every_handler_gets_hostile_cases() -> None:
     for key in h.REGISTRY:
         assert cases(key), f"{key} has no hostile case"
     assert len(ALL_CASES) > 1000
+
+
+@pytest.mark.parametrize("href", ["https://evil.example/", "//evil.example/accounting/financing",
+                                  "/accounting/financing?statuses=Approved&locations=999999", "javascript:alert(1)"])
+def test_a_chart_click_follows_only_a_link_the_dashboard_shows(href: str, demo: h.Demo) -> None:
+    """A bar's click sends its row's link back to the server: any other link is not followed."""
+    state = h.prepare("DashboardState.open_chart", demo, demo.tokens[h.ADMIN], demo.dallas)
+    shown = state.funnel[1]["href"]
+    followed = h.call(state, "open_chart", shown)
+    assert shown in str(followed), "a link the dashboard shows is followed"
+    assert h.call(state, "open_chart", href) is None
