@@ -40,6 +40,9 @@ SORTS = {"id": "ID", "created": "Created", "amount_requested": "Amount Requested
 CUSTOMER_PAGE_SIZES = (10, 25, 50)
 COMPANY_PAGE_SIZES = (10, 25, 50, 100)
 NO_STAGE = "none"
+# The "Sales reps" filter's value for applications whose rep's user account was deleted (created_by_id is
+# set NULL then); user ids start at 1.
+REMOVED_REP, REMOVED_REP_LABEL = 0, "(user removed)"
 COLUMNS = ["ID", "Customer", "Location", "Lender", "Applicant", "Amount Requested", "Amount Financed", "Stage",
            "Status", "Created"]
 
@@ -83,7 +86,11 @@ def _where(q: ListQuery) -> list:
     if f.get("statuses"):
         conds.append(FinanceApplication.status.in_(f["statuses"]))
     if f.get("reps"):
-        conds.append(FinanceApplication.created_by_id.in_(f["reps"]))
+        ids = [r for r in f["reps"] if r != REMOVED_REP]
+        parts = [FinanceApplication.created_by_id.in_(ids)] if ids else []
+        if REMOVED_REP in f["reps"]:
+            parts.append(FinanceApplication.created_by_id.is_(None))
+        conds.append(or_(*parts))
     if f.get("stages"):
         stages = [s for s in f["stages"] if s != NO_STAGE]
         parts = [FinanceApplication.stage.in_(stages)] if stages else []
@@ -257,6 +264,8 @@ def company_filter_options(session: Session, actor: Actor) -> dict[str, list[dic
         "statuses": [{"value": s.value, "label": s.value} for s in AppStatus],
         "stages": [{"value": NO_STAGE, "label": NOT_SUBMITTED_STAGE}]
         + [{"value": k, "label": v} for k, v in STAGE_LABELS.items()],
-        "reps": [{"value": str(uid), "label": name}  # every user: the table is small, a DISTINCT over the
-                 for uid, name in session.exec(select(User.id, User.name).order_by(User.name)).all()],  # rows is not
+        # every user (the table is small; a DISTINCT over the applications is not), then removed users
+        "reps": [{"value": str(uid), "label": name}
+                 for uid, name in session.exec(select(User.id, User.name).order_by(User.name)).all()]
+        + [{"value": str(REMOVED_REP), "label": REMOVED_REP_LABEL}],
     }

@@ -109,8 +109,9 @@ def _by_rep(session: Session, actor: Actor, q: ListQuery, link) -> list[dict[str
     ).all()
     names = dict(session.exec(select(User.id, User.name).where(
         User.id.in_([r[0] for r in rows if r[0] is not None]))).all()) if rows else {}
-    out = [{"rep": names.get(rep, "(unknown)") if rep else "(unknown)", "submitted": int(n), "approved": int(ok),
-            "rate": rate(int(ok), int(n)), "href": link(reps=str(rep), statuses=AppStatus.APPROVED.value) if rep else ""}
+    out = [{"rep": names.get(rep, application_lists.REMOVED_REP_LABEL) if rep else application_lists.REMOVED_REP_LABEL,
+            "submitted": int(n), "approved": int(ok), "rate": rate(int(ok), int(n)),
+            "href": link(reps=str(rep or application_lists.REMOVED_REP), statuses=AppStatus.APPROVED.value)}
            for rep, n, ok in rows]
     return sorted(out, key=lambda r: (-r["submitted"], r["rep"]))
 

@@ -142,3 +142,30 @@ def test_ageing_counts_the_days_each_funding_has_spent_in_its_status(actor_for):
         funding_svc.update_funding(s, acct, moved, form)
     with read_session() as s:
         assert (utcnow() - s.get(Funding, moved).status_since).total_seconds() < 60
+
+
+def test_applications_of_a_removed_user_have_their_own_rep_row_and_filter(actor_for):
+    """A deleted user's applications keep no rep (the key is set NULL): they still add up and link to a list."""
+    from sqlalchemy import update
+    from sqlmodel import select
+
+    from stapp.db.models import FinanceApplication
+
+    acct = actor_for("accounting@example.com")
+    with write_session() as s:
+        ids = s.exec(select(FinanceApplication.id).where(FinanceApplication.status == "Approved")
+                     .order_by(FinanceApplication.id).limit(2)).all()
+        assert len(ids) == 2
+        s.exec(update(FinanceApplication).where(FinanceApplication.id.in_(ids)).values(created_by_id=None))
+    period = resolve_period({"period": "year"}, utcnow().date())
+    with read_session() as s:
+        figures = svc.financing(s, acct, period, [])
+        removed = [r for r in figures["by_rep"] if r["rep"] == application_lists.REMOVED_REP_LABEL]
+        assert len(removed) == 1 and removed[0]["approved"] >= 2
+        assert sum(r["submitted"] for r in figures["by_rep"]) == figures["funnel"][0]["count"]
+        for row in figures["by_rep"]:
+            listed = application_lists.company_applications(
+                s, acct, application_lists.parse_query(_query(row["href"]), company=True))
+            assert listed.total == row["approved"], row["rep"]
+        options = application_lists.company_filter_options(s, acct)["reps"]
+        assert options[-1] == {"value": "0", "label": application_lists.REMOVED_REP_LABEL}
