@@ -46,6 +46,7 @@ class FundingOutcome(StrEnum):
 
 
 NO_OUTCOME = "none"  # the Funding Entries filter value for "no outcome yet"
+NO_FUNDER_ID = 0  # the Funding Entries filter value for fundings with no funder set (catalog ids start at 1)
 
 MAX_GUARANTEE_MONTHS = 120
 HOLDBACK_DUE_DAYS = 30

@@ -59,9 +59,8 @@ def _numbers(table: rx.Component) -> rx.Component:
 
 
 def _number_cell(value: rx.Var, href: rx.Var) -> rx.Component:
-    """A right-aligned count: a link to its list, or plain text where no list can show it."""
-    text = value.to_string()
-    return rx.table.cell(rx.cond(href != "", rx.link(text, href=href), rx.text(text)), text_align="right")
+    """A right-aligned count, a link to the list it counts."""
+    return rx.table.cell(rx.link(value.to_string(), href=href), text_align="right")
 
 
 def _controls() -> rx.Component:
@@ -134,7 +133,7 @@ def _funnel() -> rx.Component:
                 )),
                 _number_table(["Stage", "Applications"], S.funnel, lambda r: [
                     rx.table.cell(r["label"]),
-                    rx.table.cell(rx.link(r["count"].to_string(), href=r["href"]), text_align="right"),
+                    _number_cell(r["count"], r["href"]),
                 ]),
                 columns="2",
                 spacing="4",
@@ -154,7 +153,7 @@ def _rates() -> rx.Component:
             _number_table(["Location", "Submitted", "Approved", "Rate"], S.by_location, lambda r: [
                 rx.table.cell(r["location"]),
                 rx.table.cell(r["submitted"].to_string(), text_align="right"),
-                rx.table.cell(rx.link(r["approved"].to_string(), href=r["href"]), text_align="right"),
+                _number_cell(r["approved"], r["href"]),
                 rx.table.cell(r["rate"], text_align="right"),
             ]),
             width="100%",
@@ -217,9 +216,8 @@ def _ageing() -> rx.Component:
                   allow_decimals=False),
             _number_table(["Status", "Fundings", *[label for *_, label in AGEING]], S.ageing, lambda r: [
                 rx.table.cell(r["status"]),
-                rx.table.cell(rx.link(r["count"].to_string(), href=r["href"]), text_align="right"),
-                *[rx.table.cell(rx.link(r[f"age_{i}"].to_string(), href=r[f"age_{i}_href"]), text_align="right")
-                  for i in range(len(AGEING))],
+                _number_cell(r["count"], r["href"]),
+                *[_number_cell(r[f"age_{i}"], r[f"age_{i}_href"]) for i in range(len(AGEING))],
             ]),
             columns="2",
             spacing="4",

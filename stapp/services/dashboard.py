@@ -17,7 +17,7 @@ from sqlmodel import Session, select
 from stapp.db.models import ApplicationTally, CatalogEntry, Customer, FinanceApplication, Funding, Location, User
 from stapp.domain.dashboard import Period, by_week, rate
 from stapp.domain.financing import AppStatus
-from stapp.domain.funding import AGEING, NO_FUNDER, FundingStatus
+from stapp.domain.funding import AGEING, NO_FUNDER, NO_FUNDER_ID, FundingStatus
 from stapp.domain.listing import ListQuery
 from stapp.domain.money import format_cents
 from stapp.domain.permissions import Permission
@@ -183,8 +183,7 @@ def funding(session: Session, actor: Actor, period: Period, locations: Sequence[
             "funder": names.get(funder_id, NO_FUNDER) if funder_id else NO_FUNDER, "count": int(n),
             "expected": format_cents(exp), "net": format_cents(got), "remaining": format_cents(exp - got),
             "expected_dollars": exp // 100, "net_dollars": got // 100, "remaining_dollars": (exp - got) // 100,
-            # Funding Entries cannot filter "no funder": that row has no link rather than a wrong one
-            "href": _link("/accounting/funding-entries", **in_period, funders=str(funder_id)) if funder_id else "",
+            "href": _link("/accounting/funding-entries", **in_period, funders=str(funder_id or NO_FUNDER_ID)),
         })
     per_funder.sort(key=lambda r: r["funder"])
     overdue_conds = where(overdue_params)

@@ -24,6 +24,7 @@ from stapp.domain.funding import (
     HOLDBACK_DUE_DAYS,
     HOLDBACK_FILTERS,
     NO_FUNDER,
+    NO_FUNDER_ID,
     NO_OUTCOME,
     SERVICE_CANCELLED,
     CatalogKind,
@@ -111,7 +112,11 @@ def _where(actor: Actor, q: ListQuery, *, summing: bool = False) -> list:
     if f.get("expected_to"):
         conds.append(Funding.date_expected <= f["expected_to"])
     if f.get("funders"):
-        conds.append(Funding.funder_id.in_(f["funders"]))
+        ids = [i for i in f["funders"] if i != NO_FUNDER_ID]
+        parts = [Funding.funder_id.in_(ids)] if ids else []
+        if NO_FUNDER_ID in f["funders"]:
+            parts.append(Funding.funder_id.is_(None))
+        conds.append(or_(*parts))
     if f.get("statuses"):
         conds.append((Funding.status + "" if summing else Funding.status).in_(f["statuses"]))
     if f.get("outcomes"):
@@ -322,7 +327,8 @@ def filter_options(session: Session, actor: Actor) -> dict[str, list[dict[str, s
         .order_by(Location.name)
     ).all()
     return {
-        "funders": [{"value": str(f.id), "label": f.name} for f in funders],
+        "funders": [{"value": str(f.id), "label": f.name} for f in funders]
+        + [{"value": str(NO_FUNDER_ID), "label": NO_FUNDER}],
         "locations": [{"value": str(loc.id), "label": loc.name} for loc in locations],
         "statuses": [{"value": s.value, "label": s.value} for s in FundingStatus],
         "outcomes": [{"value": o.value, "label": o.value} for o in FundingOutcome]
