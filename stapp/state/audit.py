@@ -43,7 +43,7 @@ class CustomerHistoryState(CustomerState):
         try:
             with read_session() as session:
                 self.history = svc.customer_history(session, self._actor(session),
-                                                    self.router.page.params.get("id", ""))
+                                                    self._route_id())
         except AppError:
             self.history = []
         return None

@@ -50,6 +50,12 @@ class AppState(rx.State):
         tell them apart, and the production-stack browser run proves sessions and live updates cross them."""
         return worker_tag()
 
+    def _route_id(self) -> str:
+        """The ``[id]`` of the page's route (``/customers/[id]/...``), read as Reflex's own dynamic-route vars
+        read it. ``router.page`` is deprecated, and its warning walks the call stack on every call."""
+        value = self.rx_router_page.params.get("id", "")
+        return value if isinstance(value, str) else ""
+
     def _actor(self, session: Session) -> Actor:
         """The signed-in actor, resolved from the server-side session on every call."""
         return auth.resolve(session, self.session_token)

@@ -168,7 +168,7 @@ class CustomerState(AppState):
 
     def _customer_changed(self, session, actor) -> None:  # noqa: ANN001
         """After the record changed here: a tab showing something that depends on it re-reads (overridden)."""
-        self._set_customer(session, actor, svc.get_customer(session, actor, self.router.page.params.get("id", "")))
+        self._set_customer(session, actor, svc.get_customer(session, actor, self._route_id()))
 
     @rx.event
     def show_service_dialog(self, value: bool):
@@ -180,7 +180,7 @@ class CustomerState(AppState):
         try:
             with write_session() as session:
                 actor = self._actor(session)
-                svc.set_service_status(session, actor, self.router.page.params.get("id", ""), form_data)
+                svc.set_service_status(session, actor, self._route_id(), form_data)
             with read_session() as session:
                 self._customer_changed(session, self._actor(session))
         except ValidationFailed as exc:
@@ -194,7 +194,7 @@ class CustomerState(AppState):
     @rx.event
     def load_customer(self):
         """Load the customer named in the URL, if the user may view it."""
-        customer_id = self.router.page.params.get("id", "")
+        customer_id = self._route_id()
         try:
             with read_session() as session:
                 actor = self._actor(session)

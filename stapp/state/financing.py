@@ -54,7 +54,7 @@ class FinancingState(CustomerState):
     detail: dict[str, Any] = {}
 
     def _customer_id(self) -> str:
-        return self.router.page.params.get("id", "")
+        return self._route_id()
 
     def _query(self):
         return lists.parse_query(

@@ -91,8 +91,8 @@ class FundingState(CustomerState):
     _version: str = ""  # fingerprint of what ``cards`` shows (server only), see ``poll``
 
     def _reload(self, session, actor) -> None:  # noqa: ANN001
-        self._version = svc.customer_version(session, actor, self.router.page.params.get("id", ""))
-        customer, cards = svc.customer_fundings(session, actor, self.router.page.params.get("id", ""))
+        self._version = svc.customer_version(session, actor, self._route_id())
+        customer, cards = svc.customer_fundings(session, actor, self._route_id())
         self._set_customer(session, actor, customer)
         self.cards = [FundingCard(**card) for card in cards]
         loc = customer.location_id
@@ -133,7 +133,7 @@ class FundingState(CustomerState):
         try:
             with read_session() as session:
                 actor = self._actor(session)
-                if svc.customer_version(session, actor, self.router.page.params.get("id", "")) == self._version:
+                if svc.customer_version(session, actor, self._route_id()) == self._version:
                     return None
                 self._reload(session, actor)
         except NotFound as exc:
@@ -194,7 +194,7 @@ class FundingState(CustomerState):
                 if self.editing_funding_id:
                     svc.update_funding(session, actor, self.editing_funding_id, form_data)
                 else:
-                    svc.create_funding(session, actor, self.router.page.params.get("id", ""), form_data)
+                    svc.create_funding(session, actor, self._route_id(), form_data)
             with read_session() as session:
                 self._reload(session, self._actor(session))
                 self._set_options(svc.form_options(session))

@@ -32,7 +32,7 @@ class OrdersState(CustomerState):
     exchange_line_id: int = 0
 
     def _customer_id(self) -> str:
-        return self.router.page.params.get("id", "")
+        return self._route_id()
 
     def _reload(self, session, actor) -> None:  # noqa: ANN001
         customer, self.orders = svc.list_orders(session, actor, self._customer_id())
