@@ -33,7 +33,7 @@ from stapp.services.auth import Actor
 from stapp.services.authz import location_clause, require
 from stapp.services.customers import get_customer
 from stapp.services.funding_entries import utc_day_start
-from stapp.services.paging import SortKey, fetch, ordered
+from stapp.services.paging import SortKey, fetch, in_or_null, ordered
 
 SORTS = {"id": "ID", "created": "Created", "amount_requested": "Amount Requested",
          "amount_financed": "Amount Financed", "stage": "Stage"}
@@ -86,17 +86,9 @@ def _where(q: ListQuery) -> list:
     if f.get("statuses"):
         conds.append(FinanceApplication.status.in_(f["statuses"]))
     if f.get("reps"):
-        ids = [r for r in f["reps"] if r != REMOVED_REP]
-        parts = [FinanceApplication.created_by_id.in_(ids)] if ids else []
-        if REMOVED_REP in f["reps"]:
-            parts.append(FinanceApplication.created_by_id.is_(None))
-        conds.append(or_(*parts))
+        conds.append(in_or_null(FinanceApplication.created_by_id, f["reps"], REMOVED_REP))
     if f.get("stages"):
-        stages = [s for s in f["stages"] if s != NO_STAGE]
-        parts = [FinanceApplication.stage.in_(stages)] if stages else []
-        if NO_STAGE in f["stages"]:
-            parts.append(FinanceApplication.stage.is_(None))
-        conds.append(or_(*parts))
+        conds.append(in_or_null(FinanceApplication.stage, f["stages"], NO_STAGE))
     return conds
 
 

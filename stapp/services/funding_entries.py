@@ -44,7 +44,7 @@ from stapp.domain.money import format_cents
 from stapp.domain.permissions import Permission
 from stapp.services.auth import Actor
 from stapp.services.authz import location_clause, require
-from stapp.services.paging import SortKey, fetch, ordered
+from stapp.services.paging import SortKey, fetch, in_or_null, ordered
 
 PAGE_SIZES = (10, 25, 50, 100)
 DEFAULT_PAGE_SIZE = 25
@@ -112,19 +112,11 @@ def _where(actor: Actor, q: ListQuery, *, summing: bool = False) -> list:
     if f.get("expected_to"):
         conds.append(Funding.date_expected <= f["expected_to"])
     if f.get("funders"):
-        ids = [i for i in f["funders"] if i != NO_FUNDER_ID]
-        parts = [Funding.funder_id.in_(ids)] if ids else []
-        if NO_FUNDER_ID in f["funders"]:
-            parts.append(Funding.funder_id.is_(None))
-        conds.append(or_(*parts))
+        conds.append(in_or_null(Funding.funder_id, f["funders"], NO_FUNDER_ID))
     if f.get("statuses"):
         conds.append((Funding.status + "" if summing else Funding.status).in_(f["statuses"]))
     if f.get("outcomes"):
-        outcomes = [o for o in f["outcomes"] if o != NO_OUTCOME]
-        parts = [Funding.outcome.in_(outcomes)] if outcomes else []
-        if NO_OUTCOME in f["outcomes"]:
-            parts.append(Funding.outcome.is_(None))
-        conds.append(or_(*parts))
+        conds.append(in_or_null(Funding.outcome, f["outcomes"], NO_OUTCOME))
     if f.get("locations"):
         conds.append(Funding.location_id.in_(f["locations"]))
     if f.get("ages"):

@@ -17,6 +17,16 @@ from sqlmodel import Session
 from stapp.domain.listing import Cursor, ListQuery, read_cursor
 
 
+def in_or_null(column: Any, values: Any, null_value: Any) -> ColumnElement[bool]:
+    """A multi-select filter condition: ``column`` is one of ``values``, or NULL where ``values`` holds the
+    filter's "none" choice ``null_value`` (No stage, No outcome yet, No Funder, a removed user)."""
+    chosen = [v for v in values if v != null_value]
+    parts = [column.in_(chosen)] if chosen else []
+    if null_value in values:
+        parts.append(column.is_(None))
+    return or_(*parts)
+
+
 @dataclass(frozen=True)
 class SortKey:
     expr: Any  # a column or SQL expression
