@@ -1,7 +1,7 @@
 """Recharts bars a user can click: a bar opens the list its number links to.
 
 Reflex declares a recharts bar's ``onClick`` with no arguments. Recharts calls it with the clicked bar,
-whose ``payload`` is that bar's row of the chart's data; ``LinkedBar`` hands that row to the event
+whose ``payload`` is that bar's row of the chart's data; ``Bar`` below hands that row to the event
 handler, which picks the row's link (and checks it on the server, see ``DashboardState.open_chart``).
 The class keeps the name ``Bar``: recharts' ``BarChart`` accepts its children by class name.
 """

@@ -146,28 +146,24 @@ def _funnel() -> rx.Component:
     )
 
 
+def _rate_card(title: str, header: str, rows: rx.Var, key: str, card_id: str) -> rx.Component:
+    """Submitted, approved (a link to the approved list) and the rate, per ``key`` of ``rows``."""
+    return rx.card(rx.vstack(
+        rx.heading(title, size="3"),
+        _number_table([header, "Submitted", "Approved", "Rate"], rows, lambda r: [
+            rx.table.cell(r[key]),
+            rx.table.cell(r["submitted"].to_string(), text_align="right"),
+            _number_cell(r["approved"], r["href"]),
+            rx.table.cell(r["rate"], text_align="right"),
+        ]),
+        width="100%",
+    ), id=card_id)
+
+
 def _rates() -> rx.Component:
     return rx.grid(
-        rx.card(rx.vstack(
-            rx.heading("Approval rate by location", size="3"),
-            _number_table(["Location", "Submitted", "Approved", "Rate"], S.by_location, lambda r: [
-                rx.table.cell(r["location"]),
-                rx.table.cell(r["submitted"].to_string(), text_align="right"),
-                _number_cell(r["approved"], r["href"]),
-                rx.table.cell(r["rate"], text_align="right"),
-            ]),
-            width="100%",
-        ), id="by-location"),
-        rx.card(rx.vstack(
-            rx.heading("Approval rate by sales rep", size="3"),
-            _number_table(["Sales rep", "Submitted", "Approved", "Rate"], S.by_rep, lambda r: [
-                rx.table.cell(r["rep"]),
-                rx.table.cell(r["submitted"].to_string(), text_align="right"),
-                _number_cell(r["approved"], r["href"]),
-                rx.table.cell(r["rate"], text_align="right"),
-            ]),
-            width="100%",
-        ), id="by-rep"),
+        _rate_card("Approval rate by location", "Location", S.by_location, "location", "by-location"),
+        _rate_card("Approval rate by sales rep", "Sales rep", S.by_rep, "rep", "by-rep"),
         columns="2",
         spacing="4",
         width="100%",

@@ -109,7 +109,7 @@ def _by_rep(session: Session, actor: Actor, q: ListQuery, link) -> list[dict[str
     ).all()
     names = dict(session.exec(select(User.id, User.name).where(
         User.id.in_([r[0] for r in rows if r[0] is not None]))).all()) if rows else {}
-    out = [{"rep": names.get(rep, application_lists.REMOVED_REP_LABEL) if rep else application_lists.REMOVED_REP_LABEL,
+    out = [{"rep": names.get(rep, application_lists.REMOVED_REP_LABEL),
             "submitted": int(n), "approved": int(ok), "rate": rate(int(ok), int(n)),
             "href": link(reps=str(rep or application_lists.REMOVED_REP), statuses=AppStatus.APPROVED.value)}
            for rep, n, ok in rows]
