@@ -14,6 +14,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -161,15 +162,26 @@ def browser() -> Iterator[Browser]:
         b.close()
 
 
-@pytest.fixture
-def page(server: Server, browser: Browser) -> Iterator[Page]:
-    context = browser.new_context(base_url=BASE_URL, viewport={"width": 1400, "height": 900})
-    pg = context.new_page()
+@contextmanager
+def browsing(server: Server, browser: Browser, users: int = 1, **options) -> Iterator[list[Page]]:  # noqa: ANN003
+    """``users`` separate browsers (own cookies) on the app, with Playwright context ``options``; afterwards
+    the test fails if the server logged an error meanwhile."""
+    contexts = [browser.new_context(base_url=BASE_URL, viewport={"width": 1400, "height": 900}, **options)
+                for _ in range(users)]
     server.mark()
-    yield pg
-    context.close()
+    try:
+        yield [context.new_page() for context in contexts]
+    finally:
+        for context in contexts:
+            context.close()
     errors = server.new_errors()
     assert not errors, "the server logged errors during the test:\n" + "\n".join(errors)
+
+
+@pytest.fixture
+def page(server: Server, browser: Browser) -> Iterator[Page]:
+    with browsing(server, browser) as (pg,):
+        yield pg
 
 
 def sign_in(page: Page, email: str, password: str, *, succeed: bool = True) -> None:

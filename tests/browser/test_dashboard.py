@@ -5,7 +5,7 @@ import re
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from tests.browser.conftest import ACCOUNTING, BASE_URL, SALES, Server, sign_in
+from tests.browser.conftest import ACCOUNTING, SALES, Server, browsing, sign_in
 
 
 def test_the_dashboard_shows_the_funnel_and_each_number_opens_the_matching_list(page: Page):
@@ -90,10 +90,7 @@ CHART_TEXT = ", ".join(f"#{card} {part}" for card in ("funnel", "weeks", "funder
 def test_charts_and_their_numbers_are_readable_in_light_and_dark_mode(scheme: str, server: Server,
                                                                       browser: Browser) -> None:
     """Every axis label, legend entry and number of the charts reads at WCAG AA (4.5:1) in both colour modes."""
-    context = browser.new_context(base_url=BASE_URL, viewport={"width": 1400, "height": 900}, color_scheme=scheme)
-    page = context.new_page()
-    server.mark()
-    try:
+    with browsing(server, browser, color_scheme=scheme) as (page,):
         sign_in(page, *ACCOUNTING)
         page.goto("/?period=year")
         expect(page.locator("#funnel .recharts-cartesian-axis-tick-value").first).to_be_visible()
@@ -104,7 +101,3 @@ def test_charts_and_their_numbers_are_readable_in_light_and_dark_mode(scheme: st
             f"the page is not in {scheme} mode"
         poor = [f for f in found if f["ratio"] < 4.5]
         assert poor == [], f"text below 4.5:1 in {scheme} mode: {poor[:10]}"
-    finally:
-        context.close()
-    errors = server.new_errors()
-    assert not errors, "the server logged errors during the test:\n" + "\n".join(errors)

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from tests.browser.conftest import ACCOUNTING, ADMIN, BASE_URL, WORKERS, Server, sign_in
+from tests.browser.conftest import ACCOUNTING, ADMIN, WORKERS, Server, browsing, sign_in
 
 CUSTOMER = 13  # Austin, with a demo funding; no other browser test touches it
 
@@ -37,13 +37,8 @@ def _format(cents: int) -> str:
 
 @pytest.fixture
 def two_pages(server: Server, browser: Browser) -> Iterator[tuple[Page, Page]]:
-    contexts = [browser.new_context(base_url=BASE_URL, viewport={"width": 1400, "height": 900}) for _ in range(2)]
-    server.mark()
-    yield contexts[0].new_page(), contexts[1].new_page()
-    for context in contexts:
-        context.close()
-    errors = server.new_errors()
-    assert not errors, "the server logged errors during the test:\n" + "\n".join(errors)
+    with browsing(server, browser, users=2) as (one, other):
+        yield one, other
 
 
 def _open_card(page: Page):  # noqa: ANN202
