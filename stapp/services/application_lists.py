@@ -113,6 +113,11 @@ def _unordered(conds: list, q: ListQuery):  # noqa: ANN202
     )
 
 
+def _keys(conds: list, q: ListQuery):  # noqa: ANN202
+    """The same filter as ``_unordered`` on the id and the sort key alone: its page is found on indexes."""
+    return select(FinanceApplication.id, SORT_KEYS[q.sort].expr).where(and_(*conds))
+
+
 def _rows_query(conds: list, q: ListQuery):  # noqa: ANN202
     return ordered(_unordered(conds, q), SORT_KEYS[q.sort], FinanceApplication.id, q)
 
@@ -195,7 +200,8 @@ def tallied(session: Session, actor: Actor, q: ListQuery) -> tuple[int, int, int
 def _page(session: Session, conds: list, q: ListQuery, totals: tuple[int, int, int] | None = None) -> AppPage:
     count, requested, financed = totals if totals is not None else _counted(session, conds)
     pages = max(1, -(-count // q.size))
-    window = fetch(session, _unordered(conds, q), SORT_KEYS[q.sort], FinanceApplication.id, q, pages)
+    window = fetch(session, _unordered(conds, q), SORT_KEYS[q.sort], FinanceApplication.id, q, pages,
+                   keys=_keys(conds, q))
     return AppPage(
         rows=[_row(r) for r in window.rows],
         total=count,

@@ -172,11 +172,13 @@ class EntriesPage:
     last: str = ""
 
 
-def _unordered(actor: Actor, q: ListQuery) -> tuple[Any, SortKey]:
-    """The list's rows for ``q`` (filters only), with the sort key as the last column."""
+def _unordered(actor: Actor, q: ListQuery) -> tuple[Any, SortKey, Any]:
+    """The list's rows for ``q`` (filters only), with the sort key as the last column; its sort key; and the
+    same filter on the id and the sort key alone, joining only what the key needs (see paging.fetch)."""
     funder = aliased(CatalogEntry)
     ftype = aliased(CatalogEntry)
     remaining = func.coalesce(Funding.amount_expected_cents, 0) - Funding.net_received_cents
+    where = _where(actor, q)
     sort = {
         "id": SortKey(Funding.id, "int", nullable=False),
         "created": SortKey(Funding.created_at, "datetime", nullable=False),
@@ -213,13 +215,18 @@ def _unordered(actor: Actor, q: ListQuery) -> tuple[Any, SortKey]:
         .join(Location, Location.id == Funding.location_id)
         .join(funder, funder.id == Funding.funder_id, isouter=True)
         .join(ftype, ftype.id == Funding.funding_type_id, isouter=True)
-        .where(and_(*_where(actor, q)))
+        .where(and_(*where))
     )
-    return query, sort
+    keys = select(Funding.id, sort.expr).select_from(Funding)
+    if q.sort == "customer":
+        keys = keys.join(Customer, Customer.id == Funding.customer_id)
+    elif q.sort == "funder":
+        keys = keys.join(funder, funder.id == Funding.funder_id, isouter=True)
+    return query, sort, keys.where(and_(*where))
 
 
 def _select_rows(actor: Actor, q: ListQuery):  # noqa: ANN202
-    query, sort = _unordered(actor, q)
+    query, sort, _ = _unordered(actor, q)
     return ordered(query, sort, Funding.id, q)
 
 
@@ -260,8 +267,8 @@ def list_entries(session: Session, actor: Actor, q: ListQuery) -> EntriesPage:
     require(actor, Permission.COMPANY_ACCOUNTING_VIEW)
     totals = summary(session, actor, q)
     pages = max(1, -(-totals["count"] // q.size))
-    query, sort = _unordered(actor, q)
-    window = fetch(session, query, sort, Funding.id, q, pages)
+    query, sort, keys = _unordered(actor, q)
+    window = fetch(session, query, sort, Funding.id, q, pages, keys=keys)
     return EntriesPage(
         rows=[_row(r) for r in window.rows],
         total=totals["count"],

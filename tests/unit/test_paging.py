@@ -149,6 +149,53 @@ def test_a_cursor_keeps_every_filter_and_location_rule(actor_for):
     assert page.rows and all(r["status"] == "COMPLETE" for r in page.rows)
 
 
+@contextmanager
+def selects() -> Iterator[list[str]]:
+    """Every SELECT issued meanwhile."""
+    seen: list[str] = []
+
+    def spy(conn, cursor, sql, params, context, executemany):  # noqa: ANN001, ARG001
+        if sql.lstrip().upper().startswith("SELECT"):
+            seen.append(" ".join(sql.split()))
+
+    engine = get_engine()
+    event.listen(engine, "before_cursor_execute", spy)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", spy)
+
+
+@pytest.mark.parametrize("params", [{"page": "3"}, {"page": "2", "sort": "customer"}, {"sort": "funder", "dir": "asc"},
+                                    {"page": "2", "sort": "id", "created_from": "2020-01-01"}])
+def test_funding_entries_find_a_page_on_ids_and_keys_then_read_only_its_rows(actor_for, params):
+    """A deferred join: the statement that orders, skips or seeks reads the id and the sort key, joining only
+    what the key needs, so it runs on an index; the joined rows are read for the page's ids alone."""
+    acct = actor_for("accounting@example.com")
+    with read_session() as s, selects() as sql:
+        page = funding_entries.list_entries(s, acct, funding_entries.parse_query({**params, "size": "10"}))
+    assert page.rows
+    finder = next(x for x in sql if "LIMIT" in x.upper())
+    columns = finder.split(" FROM ")[0]
+    assert columns.count(",") == 1, finder  # the id and the sort key
+    joins = finder.upper().count(" JOIN ")
+    assert joins == (1 if params.get("sort") in ("customer", "funder") else 0), finder
+    reader = next(x for x in sql if " IN (" in x and "LIMIT" not in x.upper() and "location.name" in x)
+    assert reader.upper().count(" JOIN ") == 4
+
+
+def test_company_financing_finds_a_page_on_ids_and_keys_then_reads_only_its_rows(actor_for):
+    _more_applications()
+    acct = actor_for("admin@example.com")
+    with read_session() as s, selects() as sql:
+        page = application_lists.company_applications(
+            s, acct, application_lists.parse_query({"page": "2", "size": "10", "sort": "id"}, company=True))
+    assert len(page.rows) == 10
+    finder = next(x for x in sql if "LIMIT" in x.upper())
+    assert finder.split(" FROM ")[0].count(",") == 1 and " JOIN " not in finder.upper(), finder
+    assert [r["id"] for r in page.rows] == sorted((r["id"] for r in page.rows), reverse=True)
+
+
 @pytest.mark.parametrize("value,kind", [(5, "int"), ("Smith John", "str"), (date(2026, 11, 22), "date"),
                                         (datetime(2026, 11, 22, 7, 30, 1, 5, tzinfo=UTC), "datetime"),
                                         (None, "int")])
