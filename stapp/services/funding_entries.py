@@ -99,7 +99,9 @@ def parse_query(params: Mapping[str, str]) -> ListQuery:
 def _where(actor: Actor, q: ListQuery, *, summing: bool = False) -> list:
     """The filters as SQL. ``summing``: for the totals, which read every matching row, a status (a fifth of
     the table or more) is tested on the row instead of walked on an index: one sequential pass beats that
-    many random reads (SQLite otherwise picked the (status, created) index: 140 ms instead of 30)."""
+    many random reads (SQLite otherwise picked the (status, created) index: 140 ms instead of 30). The same
+    holds for a funder (a third of the rows each) and an outcome (half the rows have none yet: 420 ms on its
+    index against 70 ms for the pass)."""
     f = q.filters
     today = utcnow().date()  # the day "due", "released" and "days in status" count from (UTC)
     conds = [location_clause(actor, Permission.FUNDING_DETAILS_VIEW, Funding.location_id)]
@@ -112,11 +114,11 @@ def _where(actor: Actor, q: ListQuery, *, summing: bool = False) -> list:
     if f.get("expected_to"):
         conds.append(Funding.date_expected <= f["expected_to"])
     if f.get("funders"):
-        conds.append(in_or_null(Funding.funder_id, f["funders"], NO_FUNDER_ID))
+        conds.append(in_or_null(Funding.funder_id + 0 if summing else Funding.funder_id, f["funders"], NO_FUNDER_ID))
     if f.get("statuses"):
         conds.append((Funding.status + "" if summing else Funding.status).in_(f["statuses"]))
     if f.get("outcomes"):
-        conds.append(in_or_null(Funding.outcome, f["outcomes"], NO_OUTCOME))
+        conds.append(in_or_null(Funding.outcome + "" if summing else Funding.outcome, f["outcomes"], NO_OUTCOME))
     if f.get("locations"):
         conds.append(Funding.location_id.in_(f["locations"]))
     if f.get("ages"):
