@@ -501,6 +501,25 @@ class ApplicationTally(SQLModel, table=True):
     financed_cents: int = Field(default=0, sa_type=BigInteger)
 
 
+class FundingTally(SQLModel, table=True):
+    """Maintained by database triggers (``stapp/db/tally.py``), never written by the app: per UTC day (grain
+    ``d``) and month (``m``) of creation, location, status, outcome (``''``: none yet) and funder (``0``: No
+    Funder), the count of fundings and their Amount Expected and Net Received sums. The Funding Entries
+    summary reads it."""
+
+    __tablename__ = "funding_tally"
+
+    grain: str = Field(primary_key=True, max_length=1)
+    period: date = Field(primary_key=True)
+    location_id: int = Field(primary_key=True)
+    status: str = Field(primary_key=True, max_length=20)
+    outcome: str = Field(primary_key=True, max_length=20)
+    funder_id: int = Field(primary_key=True)
+    n: int = Field(default=0)
+    expected_cents: int = Field(default=0, sa_type=BigInteger)
+    net_cents: int = Field(default=0, sa_type=BigInteger)
+
+
 class ChangeCounter(SQLModel, table=True):
     """One number per kind of record, raised by database triggers (``stapp/db/changes.py``): open pages poll it."""
 

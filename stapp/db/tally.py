@@ -1,105 +1,165 @@
-"""The maintained aggregate behind the company Financing summary: ``application_tally``.
+"""Maintained aggregates behind the company summaries: ``application_tally`` and ``funding_tally``.
 
-Database triggers keep, for every (location, status, stage) and every UTC day and month of ``created_at``, the
-count of applications and the sums of Amount Requested and Amount Financed. They run inside the transaction
-that changes ``finance_application`` (ORM writes and bulk statements alike), so the tally is exactly as
-current as the rows. The summary of a filtered list then adds up whole months plus the days at the edges of
-a date range: a few thousand small rows instead of a million applications.
+Database triggers keep, for every combination of a few filter columns and every UTC day and month of
+``created_at``, the count of rows and the sums of their amounts. They run inside the transaction that changes
+the source table (ORM writes and bulk statements alike), so a tally is exactly as current as the rows. The
+summary of a filtered list then adds up whole months plus the days at the edges of a date range: a few
+thousand small rows instead of a million.
 
-Stage NULL is stored as ``''``. Rows that fall to zero stay (harmless, and reused).
+- ``application_tally`` (company Financing): location, status, stage (NULL stored as ``''``); count, Amount
+  Requested, Amount Financed.
+- ``funding_tally`` (Funding Entries): location, status, outcome (NULL as ``''``), funder (NULL as ``0``);
+  count, Amount Expected, Net Received. Net Received is rewritten on the funding with every transaction, so
+  the tally follows payouts, chargebacks and reversals too.
+
+Rows that fall to zero stay (harmless, and reused).
 """
 
 from __future__ import annotations
 
-from sqlalchemy import event, text
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import and_, event, or_, text
 from sqlalchemy.engine import Connection
 
-TABLE = "application_tally"
-_COLUMNS = "grain, period, location_id, status, stage, n, requested_cents, financed_cents"
-_CONFLICT = (
-    "ON CONFLICT (grain, period, location_id, status, stage) DO UPDATE SET "
-    f"n = {TABLE}.n + excluded.n, requested_cents = {TABLE}.requested_cents + excluded.requested_cents, "
-    f"financed_cents = {TABLE}.financed_cents + excluded.financed_cents"
+from stapp.domain.listing import split_by_month
+
+
+@dataclass(frozen=True)
+class Spec:
+    table: str  # the tally
+    source: str  # the table it sums
+    prefix: str  # of its trigger and function names
+    dims: tuple[tuple[str, str], ...]  # (tally column, expression over the source row ``{r}``)
+    sums: tuple[tuple[str, str], ...]  # the same, summed (``n`` counts: its expression is 1)
+    watched: tuple[str, ...]  # the source columns whose change moves a row between tally rows
+
+    @property
+    def key(self) -> str:
+        return ", ".join(["grain", "period", *(c for c, _ in self.dims)])
+
+    @property
+    def columns(self) -> str:
+        return ", ".join([self.key, *(c for c, _ in self.sums)])
+
+    @property
+    def conflict(self) -> str:
+        return f"ON CONFLICT ({self.key}) DO UPDATE SET " + ", ".join(
+            f"{c} = {self.table}.{c} + excluded.{c}" for c, _ in self.sums)
+
+
+APPLICATIONS = Spec(
+    table="application_tally", source="finance_application", prefix="finapp_tally",
+    dims=(("location_id", "{r}.location_id"), ("status", "{r}.status"), ("stage", "coalesce({r}.stage, '')")),
+    sums=(("n", "1"), ("requested_cents", "{r}.amount_requested_cents"),
+          ("financed_cents", "coalesce({r}.amount_financed_cents, 0)")),
+    watched=("created_at", "location_id", "status", "stage", "amount_requested_cents", "amount_financed_cents"),
 )
+FUNDINGS = Spec(
+    table="funding_tally", source="funding", prefix="funding_tally",
+    dims=(("location_id", "{r}.location_id"), ("status", "{r}.status"), ("outcome", "coalesce({r}.outcome, '')"),
+          ("funder_id", "coalesce({r}.funder_id, 0)")),
+    sums=(("n", "1"), ("expected_cents", "coalesce({r}.amount_expected_cents, 0)"),
+          ("net_cents", "{r}.net_received_cents")),
+    watched=("created_at", "location_id", "status", "outcome", "funder_id", "amount_expected_cents",
+             "net_received_cents"),
+)
+ALL = (APPLICATIONS, FUNDINGS)
 
 
-def _sqlite_upsert(row: str, sign: str) -> str:
-    out = []
-    for grain, period in (("d", f"substr({row}.created_at, 1, 10)"), ("m", f"substr({row}.created_at, 1, 7) || '-01'")):
-        out.append(
-            f"INSERT INTO {TABLE} ({_COLUMNS}) VALUES ('{grain}', {period}, {row}.location_id, {row}.status, "
-            f"coalesce({row}.stage, ''), {sign}1, {sign}{row}.amount_requested_cents, "
-            f"{sign}coalesce({row}.amount_financed_cents, 0)) {_CONFLICT};"
-        )
-    return "\n".join(out)
+def _sqlite_periods(created: str) -> tuple[tuple[str, str], ...]:
+    return (("d", f"substr({created}, 1, 10)"), ("m", f"substr({created}, 1, 7) || '-01'"))
 
 
-SQLITE_DDL = [
-    f"""CREATE TRIGGER IF NOT EXISTS finapp_tally_insert AFTER INSERT ON finance_application BEGIN
-{_sqlite_upsert("NEW", "")}
-END""",
-    f"""CREATE TRIGGER IF NOT EXISTS finapp_tally_delete AFTER DELETE ON finance_application BEGIN
-{_sqlite_upsert("OLD", "-")}
-END""",
-    f"""CREATE TRIGGER IF NOT EXISTS finapp_tally_update AFTER UPDATE OF created_at, location_id, status, stage,
-amount_requested_cents, amount_financed_cents ON finance_application BEGIN
-{_sqlite_upsert("OLD", "-")}
-{_sqlite_upsert("NEW", "")}
-END""",
-]
+def _postgres_periods(created: str) -> tuple[tuple[str, str], ...]:
+    return (("d", f"({created} AT TIME ZONE 'UTC')::date"),
+            ("m", f"date_trunc('month', {created} AT TIME ZONE 'UTC')::date"))
 
-POSTGRES_DDL = [
-    f"""CREATE OR REPLACE FUNCTION finapp_tally_add(r finance_application, k integer) RETURNS void AS $$
+
+def _sqlite_upsert(spec: Spec, row: str, sign: str) -> str:
+    dims = ", ".join(e.format(r=row) for _, e in spec.dims)
+    sums = ", ".join(f"{sign}{e.format(r=row)}" for _, e in spec.sums)
+    return "\n".join(
+        f"INSERT INTO {spec.table} ({spec.columns}) VALUES ('{grain}', {period}, {dims}, {sums}) {spec.conflict};"
+        for grain, period in _sqlite_periods(f"{row}.created_at"))
+
+
+def _sqlite_ddl(spec: Spec) -> list[str]:
+    p, src = spec.prefix, spec.source
+    return [
+        f"CREATE TRIGGER IF NOT EXISTS {p}_insert AFTER INSERT ON {src} BEGIN\n{_sqlite_upsert(spec, 'NEW', '')}\nEND",
+        f"CREATE TRIGGER IF NOT EXISTS {p}_delete AFTER DELETE ON {src} BEGIN\n{_sqlite_upsert(spec, 'OLD', '-')}\nEND",
+        f"CREATE TRIGGER IF NOT EXISTS {p}_update AFTER UPDATE OF {', '.join(spec.watched)} ON {src} BEGIN\n"
+        f"{_sqlite_upsert(spec, 'OLD', '-')}\n{_sqlite_upsert(spec, 'NEW', '')}\nEND",
+    ]
+
+
+def _postgres_ddl(spec: Spec) -> list[str]:
+    p, src = spec.prefix, spec.source
+    dims = ", ".join(e.format(r="r") for _, e in spec.dims)
+    sums = ", ".join(f"k * {e.format(r='r')}" for _, e in spec.sums)
+    values = ",\n    ".join(f"('{grain}', {period}, {dims}, {sums})" for grain, period in _postgres_periods("r.created_at"))
+    return [
+        f"""CREATE OR REPLACE FUNCTION {p}_add(r {src}, k integer) RETURNS void AS $$
 BEGIN
-  INSERT INTO {TABLE} ({_COLUMNS}) VALUES
-    ('d', (r.created_at AT TIME ZONE 'UTC')::date, r.location_id, r.status, coalesce(r.stage, ''), k,
-     k * r.amount_requested_cents, k * coalesce(r.amount_financed_cents, 0)),
-    ('m', date_trunc('month', r.created_at AT TIME ZONE 'UTC')::date, r.location_id, r.status,
-     coalesce(r.stage, ''), k, k * r.amount_requested_cents, k * coalesce(r.amount_financed_cents, 0))
-  {_CONFLICT};
+  INSERT INTO {spec.table} ({spec.columns}) VALUES
+    {values}
+  {spec.conflict};
 END $$ LANGUAGE plpgsql""",
-    """CREATE OR REPLACE FUNCTION finapp_tally() RETURNS trigger AS $$
+        f"""CREATE OR REPLACE FUNCTION {p}() RETURNS trigger AS $$
 BEGIN
-  IF TG_OP IN ('UPDATE', 'DELETE') THEN PERFORM finapp_tally_add(OLD, -1); END IF;
-  IF TG_OP IN ('INSERT', 'UPDATE') THEN PERFORM finapp_tally_add(NEW, 1); END IF;
+  IF TG_OP IN ('UPDATE', 'DELETE') THEN PERFORM {p}_add(OLD, -1); END IF;
+  IF TG_OP IN ('INSERT', 'UPDATE') THEN PERFORM {p}_add(NEW, 1); END IF;
   RETURN NULL;
 END $$ LANGUAGE plpgsql""",
-    "DROP TRIGGER IF EXISTS finapp_tally_changes ON finance_application",
-    """CREATE TRIGGER finapp_tally_changes AFTER INSERT OR DELETE OR UPDATE OF created_at, location_id, status,
-stage, amount_requested_cents, amount_financed_cents ON finance_application
-FOR EACH ROW EXECUTE FUNCTION finapp_tally()""",
-]
+        f"DROP TRIGGER IF EXISTS {p}_changes ON {src}",
+        f"""CREATE TRIGGER {p}_changes AFTER INSERT OR DELETE OR UPDATE OF {', '.join(spec.watched)} ON {src}
+FOR EACH ROW EXECUTE FUNCTION {p}()""",
+    ]
 
 
-def install(conn: Connection) -> None:
-    """Create (or replace) the triggers on this connection's database."""
-    for statement in POSTGRES_DDL if conn.dialect.name == "postgresql" else SQLITE_DDL:
+def install(conn: Connection, spec: Spec) -> None:
+    """Create (or replace) ``spec``'s triggers on this connection's database."""
+    for statement in _postgres_ddl(spec) if conn.dialect.name == "postgresql" else _sqlite_ddl(spec):
         conn.execute(text(statement))
 
 
-def uninstall(conn: Connection) -> None:
+def uninstall(conn: Connection, spec: Spec) -> None:
+    p = spec.prefix
     if conn.dialect.name == "postgresql":
-        conn.execute(text("DROP TRIGGER IF EXISTS finapp_tally_changes ON finance_application"))
-        conn.execute(text("DROP FUNCTION IF EXISTS finapp_tally()"))
-        conn.execute(text("DROP FUNCTION IF EXISTS finapp_tally_add(finance_application, integer)"))
+        conn.execute(text(f"DROP TRIGGER IF EXISTS {p}_changes ON {spec.source}"))
+        conn.execute(text(f"DROP FUNCTION IF EXISTS {p}()"))
+        conn.execute(text(f"DROP FUNCTION IF EXISTS {p}_add({spec.source}, integer)"))
     else:
         for name in ("insert", "delete", "update"):
-            conn.execute(text(f"DROP TRIGGER IF EXISTS finapp_tally_{name}"))
+            conn.execute(text(f"DROP TRIGGER IF EXISTS {p}_{name}"))
 
 
-def rebuild(conn: Connection) -> None:
-    """Recompute the whole tally from the applications (migration backfill, bulk loads, repair)."""
-    if conn.dialect.name == "postgresql":
-        day, month = "(created_at AT TIME ZONE 'UTC')::date", "date_trunc('month', created_at AT TIME ZONE 'UTC')::date"
-    else:
-        day, month = "substr(created_at, 1, 10)", "substr(created_at, 1, 7) || '-01'"
-    conn.execute(text(f"DELETE FROM {TABLE}"))
-    for grain, period in (("d", day), ("m", month)):
+def rebuild(conn: Connection, spec: Spec) -> None:
+    """Recompute the whole tally from its source rows (migration backfill, bulk loads, repair)."""
+    periods = _postgres_periods("created_at") if conn.dialect.name == "postgresql" else _sqlite_periods("created_at")
+    dims = [e.format(r=spec.source) for _, e in spec.dims]
+    sums = ", ".join("count(*)" if e == "1" else f"coalesce(sum({e.format(r=spec.source)}), 0)" for _, e in spec.sums)
+    conn.execute(text(f"DELETE FROM {spec.table}"))
+    for grain, period in periods:
         conn.execute(text(
-            f"INSERT INTO {TABLE} ({_COLUMNS}) SELECT '{grain}', {period}, location_id, status, coalesce(stage, ''), "
-            f"count(*), coalesce(sum(amount_requested_cents), 0), coalesce(sum(coalesce(amount_financed_cents, 0)), 0) "
-            f"FROM finance_application GROUP BY {period}, location_id, status, coalesce(stage, '')"
+            f"INSERT INTO {spec.table} ({spec.columns}) SELECT '{grain}', {period}, {', '.join(dims)}, {sums} "
+            f"FROM {spec.source} GROUP BY {', '.join([period, *dims])}"
         ))
+
+
+def period_clause(t: Any, start: date | None, end: date | None) -> Any | None:
+    """Tally rows covering the inclusive UTC day range ``start..end`` (``None``: open): the whole months from the
+    monthly rows, the days at the edges from the daily rows; None when the range is empty."""
+    months, days = split_by_month(start, end)
+    periods = []
+    if months is not None:
+        lo, hi = months
+        periods.append(and_(t.grain == "m", *([t.period >= lo] if lo else []), *([t.period <= hi] if hi else [])))
+    periods += [and_(t.grain == "d", t.period >= a, t.period <= b) for a, b in days]
+    return or_(*periods) if periods else None
 
 
 def listen(metadata) -> None:  # noqa: ANN001
@@ -107,5 +167,6 @@ def listen(metadata) -> None:  # noqa: ANN001
 
     @event.listens_for(metadata, "after_create")
     def _after_create(target, connection, **kw) -> None:  # noqa: ANN001, ARG001
-        if TABLE in target.tables and "finance_application" in target.tables:
-            install(connection)
+        for spec in ALL:
+            if spec.table in target.tables and spec.source in target.tables:
+                install(connection, spec)

@@ -12,9 +12,10 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import and_, func, or_
+from sqlalchemy import and_, func
 from sqlmodel import Session, select
 
+from stapp.db import tally
 from stapp.db.models import ApplicationTally, Customer, FinanceApplication, FinanceProvider, Location, User
 from stapp.domain.financing import NOT_SUBMITTED_STAGE, STAGE_LABELS, AppStatus, stage_label
 from stapp.domain.listing import (
@@ -25,7 +26,6 @@ from stapp.domain.listing import (
     query_ids,
     query_int,
     query_token,
-    split_by_month,
 )
 from stapp.domain.money import format_cents
 from stapp.domain.permissions import Permission
@@ -173,15 +173,8 @@ def tally_where(actor: Actor, q: ListQuery) -> list | None:
         conds.append(t.status.in_(f["statuses"]))
     if f.get("stages"):
         conds.append(t.stage.in_(["" if s == NO_STAGE else s for s in f["stages"]]))
-    months, days = split_by_month(f.get("created_from"), f.get("created_to"))
-    periods = []
-    if months is not None:
-        lo, hi = months
-        periods.append(and_(t.grain == "m", *([t.period >= lo] if lo else []), *([t.period <= hi] if hi else [])))
-    periods += [and_(t.grain == "d", t.period >= a, t.period <= b) for a, b in days]
-    if not periods:
-        return None
-    return [*conds, or_(*periods)]
+    period = tally.period_clause(t, f.get("created_from"), f.get("created_to"))
+    return None if period is None else [*conds, period]
 
 
 def tallied(session: Session, actor: Actor, q: ListQuery) -> tuple[int, int, int]:

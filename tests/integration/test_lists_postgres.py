@@ -86,7 +86,7 @@ def test_the_tally_is_exact_on_postgres_and_a_rebuild_agrees(postgres_app: None)
     import random
 
     from stapp.db.engine import get_engine
-    from stapp.db.tally import rebuild
+    from stapp.db.tally import APPLICATIONS, rebuild
     from tests.unit import test_tally
 
     rng = random.Random(11)
@@ -97,5 +97,24 @@ def test_the_tally_is_exact_on_postgres_and_a_rebuild_agrees(postgres_app: None)
     test_tally.assert_tally_matches(admin, rng)
     maintained = _tally_rows()
     with get_engine().begin() as conn:
-        rebuild(conn)
+        rebuild(conn, APPLICATIONS)
     assert _tally_rows() == maintained
+
+
+def test_the_funding_tally_is_exact_on_postgres_and_a_rebuild_agrees(postgres_app: None) -> None:
+    import random
+
+    from stapp.db.engine import get_engine
+    from stapp.db.tally import FUNDINGS, rebuild
+    from tests.unit import test_funding_tally
+
+    rng = random.Random(11)
+    test_funding_tally.spread_fundings(rng)
+    admin = _actor("admin@example.com")
+    test_funding_tally.assert_tally_matches(admin, rng)
+    test_funding_tally.change_everything(admin, rng)
+    test_funding_tally.assert_tally_matches(admin, rng)
+    maintained = test_funding_tally.tally_rows()
+    with get_engine().begin() as conn:
+        rebuild(conn, FUNDINGS)
+    assert test_funding_tally.tally_rows() == maintained and maintained

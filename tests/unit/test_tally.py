@@ -149,7 +149,7 @@ def test_split_by_month_covers_every_day_exactly_once(start, end):
 def test_a_rebuild_from_scratch_agrees_with_the_triggers(actor_for):
     from stapp.db.engine import get_engine
     from stapp.db.models import ApplicationTally as T
-    from stapp.db.tally import rebuild
+    from stapp.db.tally import APPLICATIONS, rebuild
 
     rng = random.Random(13)
     _spread_applications(rng)
@@ -162,5 +162,5 @@ def test_a_rebuild_from_scratch_agrees_with_the_triggers(actor_for):
 
     maintained = rows()
     with get_engine().begin() as conn:
-        rebuild(conn)
+        rebuild(conn, APPLICATIONS)
     assert rows() == maintained and maintained
