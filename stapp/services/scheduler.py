@@ -11,7 +11,8 @@ from datetime import timedelta
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 
-from stapp.db.engine import write_session
+from stapp.db import statistics
+from stapp.db.engine import get_engine, write_session
 from stapp.db.models import Lease
 from stapp.db.types import utcnow
 from stapp.services import applications, order_finance
@@ -48,6 +49,9 @@ async def reconciler_loop() -> None:
                 await applications.reconcile_due()
                 await order_finance.follow_up()
                 await order_finance.end_of_day()
+                analyzed = await asyncio.to_thread(statistics.refresh, get_engine())
+                if analyzed:
+                    log.info("planner statistics refreshed for %s", ", ".join(analyzed))
         except asyncio.CancelledError:
             raise
         except Exception:  # noqa: BLE001  (keep the loop alive; the error is logged with its traceback)
