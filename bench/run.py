@@ -34,7 +34,7 @@ def _progress(label: str, done: int, total: int, started: float) -> None:
 
 def generate(url: str, *, locations: int, customers: int, applications: int, fundings: int, transactions: int) -> None:
     """Bulk-insert a realistic dataset (statuses, stages and dates spread like real ones)."""
-    from sqlalchemy import insert
+    from sqlalchemy import insert, inspect
     from sqlmodel import SQLModel
 
     import stapp.db.models as m
@@ -42,6 +42,10 @@ def generate(url: str, *, locations: int, customers: int, applications: int, fun
     from stapp.db.engine import make_engine
 
     engine = make_engine(url)
+    with engine.begin() as conn:  # PostgreSQL: the tally functions take the row types drop_all removes
+        for spec in tally.ALL:
+            if inspect(conn).has_table(spec.source):
+                tally.uninstall(conn, spec)
     SQLModel.metadata.drop_all(engine)
     SQLModel.metadata.create_all(engine)
     with engine.begin() as conn:  # bulk load first, then build the aggregate once and arm its triggers
@@ -145,10 +149,14 @@ def generate(url: str, *, locations: int, customers: int, applications: int, fun
             tally.install(conn, spec)
         changes.install(conn)
     print(f"  tallies built in {time.perf_counter() - started:,.1f} s")
-    # fresh statistics, and on PostgreSQL the visibility map autovacuum keeps: a production database has both
-    # (an index-only scan of freshly bulk-loaded rows still reads the table)
-    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        conn.exec_driver_sql("VACUUM ANALYZE" if engine.dialect.name == "postgresql" else "ANALYZE")
+    # fresh statistics (the app's scheduler keeps them on SQLite, autovacuum on PostgreSQL), and on PostgreSQL
+    # the visibility map autovacuum keeps, without which an index-only scan of bulk-loaded rows reads the table
+    if engine.dialect.name == "postgresql":
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.exec_driver_sql("VACUUM ANALYZE")
+    else:
+        with engine.begin() as conn:
+            conn.exec_driver_sql("ANALYZE")
     engine.dispose()
 
 
