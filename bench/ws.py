@@ -324,6 +324,14 @@ def _app_count(url: str, customers: list[int], since: datetime) -> int:
                   FinanceApplication.created_at >= since)
 
 
+def _unknown_count(url: str, customers: list[int], since: datetime) -> int:
+    from stapp.db.models import FinanceApplication
+    from stapp.domain.financing import AppStatus
+
+    return _count(url, FinanceApplication.id, FinanceApplication.customer_id.in_(customers),
+                  FinanceApplication.created_at >= since, FinanceApplication.status == AppStatus.OUTCOME_UNKNOWN.value)
+
+
 def _customer_count(url: str) -> int:
     from stapp.db.models import Customer
 
@@ -366,6 +374,19 @@ async def _submissions(port: int, sim_port: int, tokens: list[str], url: str) ->
             await asyncio.gather(*(c.close() for c in clients))
         out[label] = _p(samples) if samples else {"p50_ms": None, "p95_ms": None, "changes": 0}
         print(f"  submissions {label}: decision in the browser p50/p95 {out[label]['p50_ms']}/{out[label]['p95_ms']} ms",
+              flush=True)
+    # A submission whose answer was lost (a read timeout or a dropped connection: "The provider did not answer in
+    # time") is Outcome Unknown until the reconciler asks the provider by its idempotency key and, if it never
+    # arrived, sends it again with the same key. Count the simulator once that has run (at most a minute).
+    unknown = await asyncio.to_thread(_unknown_count, url, used, since)
+    out["outcome_unknown"], waited = unknown, 0.0
+    while unknown and waited < 60:
+        await asyncio.sleep(1)
+        waited += 1
+        unknown = await asyncio.to_thread(_unknown_count, url, used, since)
+    out["still_unknown_after_reconciler"] = unknown
+    if out["outcome_unknown"]:
+        print(f"  {out['outcome_unknown']} answered Outcome Unknown; after the reconciler ({waited:.0f} s): {unknown}",
               flush=True)
     async with httpx.AsyncClient() as http:
         sim = (await http.get(f"http://127.0.0.1:{sim_port}/_sim/applications", headers={"X-Sim-Admin": SIM_ADMIN})).json()
