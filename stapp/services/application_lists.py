@@ -95,7 +95,7 @@ def _where(q: ListQuery) -> list:
 SORT_KEYS = {
     "id": SortKey(FinanceApplication.id, "int", nullable=False),
     "created": SortKey(FinanceApplication.created_at, "datetime", nullable=False),
-    "amount_requested": SortKey(FinanceApplication.amount_requested_cents, "int"),
+    "amount_requested": SortKey(FinanceApplication.amount_requested_cents, "int", nullable=False),
     "amount_financed": SortKey(FinanceApplication.amount_financed_cents, "int"),
     "stage": SortKey(FinanceApplication.stage, "str"),
 }
