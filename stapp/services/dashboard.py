@@ -14,7 +14,16 @@ from urllib.parse import urlencode
 from sqlalchemy import and_, case, func
 from sqlmodel import Session, select
 
-from stapp.db.models import ApplicationTally, CatalogEntry, Customer, FinanceApplication, Funding, Location, User
+from stapp.db.models import (
+    ApplicationTally,
+    CatalogEntry,
+    Customer,
+    FinanceApplication,
+    Funding,
+    FundingTally,
+    Location,
+    User,
+)
 from stapp.domain.dashboard import Period, by_week, rate
 from stapp.domain.financing import AppStatus
 from stapp.domain.funding import AGEING, NO_FUNDER, NO_FUNDER_ID, FundingStatus
@@ -169,11 +178,12 @@ def funding(session: Session, actor: Actor, period: Period, locations: Sequence[
     def where(params: dict[str, str]) -> list:
         return funding_entries._where(actor, funding_entries.parse_query(params))
 
-    expected = func.coalesce(func.sum(func.coalesce(Funding.amount_expected_cents, 0)), 0)
-    net = func.coalesce(func.sum(Funding.net_received_cents), 0)
+    # per funder from the trigger-kept tally, with the list's own tally conditions (stapp/db/tally.py)
+    t = FundingTally
+    tally_conds = funding_entries.tally_where(actor, funding_entries.parse_query(in_period))
     rows = session.exec(
-        select(Funding.funder_id, func.count(Funding.id), expected, net).where(and_(*where(in_period)))
-        .group_by(Funding.funder_id)
+        select(t.funder_id, func.sum(t.n), func.sum(t.expected_cents), func.sum(t.net_cents))
+        .where(and_(*tally_conds)).group_by(t.funder_id).having(func.sum(t.n) != 0)
     ).all()
     names = dict(session.exec(select(CatalogEntry.id, CatalogEntry.name)).all())
     per_funder = []

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, case, exists, func, or_
+from sqlalchemy import and_, case, exists, false, func, or_
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, select
 
@@ -283,9 +283,10 @@ def counted(session: Session, actor: Actor, q: ListQuery) -> dict[str, Any]:
     return _totals(count, exp, got)
 
 
-def tallied(session: Session, actor: Actor, q: ListQuery) -> dict[str, Any] | None:
-    """The summary from ``funding_tally`` (``stapp/db/tally.py``): whole months plus the days at the edges of a
-    Created range, same locations and filters; None when a filter in use is not in the tally."""
+def tally_where(actor: Actor, q: ListQuery) -> list | None:
+    """Conditions on ``funding_tally`` matching ``q`` (whole months plus the days at the edges of a Created
+    range, same locations and filters); None when a filter in use is not in the tally. An empty date range
+    gives a condition no row meets."""
     f = q.filters
     if any(value for name, value in f.items() if name not in TALLIED_FILTERS):
         return None
@@ -300,11 +301,18 @@ def tallied(session: Session, actor: Actor, q: ListQuery) -> dict[str, Any] | No
     if f.get("funders"):
         conds.append(t.funder_id.in_(f["funders"]))  # No Funder is stored as 0, its filter value
     period = tally.period_clause(t, f.get("created_from"), f.get("created_to"))
-    if period is None:
-        return _totals(0, 0, 0)
+    return [*conds, period if period is not None else false()]
+
+
+def tallied(session: Session, actor: Actor, q: ListQuery) -> dict[str, Any] | None:
+    """The summary from ``funding_tally`` (``stapp/db/tally.py``); None when a filter in use is not in it."""
+    where = tally_where(actor, q)
+    if where is None:
+        return None
+    t = FundingTally
     count, exp, got = session.exec(
         select(func.coalesce(func.sum(t.n), 0), func.coalesce(func.sum(t.expected_cents), 0),
-               func.coalesce(func.sum(t.net_cents), 0)).where(and_(*conds, period))
+               func.coalesce(func.sum(t.net_cents), 0)).where(and_(*where))
     ).one()
     return _totals(count, exp, got)
 

@@ -98,6 +98,8 @@ def test_funder_and_overdue_numbers_equal_funding_entries(actor_for):
         for row in figures["per_funder"]:
             listed = funding_entries.list_entries(s, acct, funding_entries.parse_query(_query(row["href"])))
             assert listed.total == row["count"], row["funder"]
+            assert (listed.summary["expected"], listed.summary["net"], listed.summary["remaining"]) == (
+                row["expected"], row["net"], row["remaining"]), row["funder"]
         listed = funding_entries.list_entries(s, acct, funding_entries.parse_query(_query(figures["overdue_href"])))
     assert listed.total == figures["overdue_count"] >= 1
     assert any(r["id"] == late.id and r["days_late"] == 14 for r in figures["overdue"])
