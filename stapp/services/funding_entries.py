@@ -134,7 +134,11 @@ def _where(actor: Actor, q: ListQuery, *, summing: bool = False) -> list:
             parts.append(and_(held, Funding.holdback_release_date <= today))
         if "risk" in f["holdbacks"]:
             owner = aliased(Customer)  # its own name: the rows query already joins Customer
-            parts.append(exists().where(owner.id == Funding.customer_id, _risk(owner)))
+            # only fundings with a release date, of the (few) cancelled customers, are tested one by one:
+            # the bare EXISTS tested all 300,000 fundings on SQLite (700 ms)
+            cancelled = select(owner.id).where(owner.service_status == SERVICE_CANCELLED)
+            parts.append(and_(Funding.holdback_release_date.is_not(None), Funding.customer_id.in_(cancelled),
+                              exists().where(owner.id == Funding.customer_id, _risk(owner))))
         conds.append(or_(*parts))
     return conds
 
