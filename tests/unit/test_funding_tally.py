@@ -5,12 +5,10 @@ filter the tally carries, date edges included; other filters sum the rows."""
 from __future__ import annotations
 
 import random
-from collections.abc import Iterator
-from contextlib import contextmanager
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import delete, event, update
+from sqlalchemy import delete, update
 from sqlmodel import select
 
 from stapp.db.engine import get_engine, read_session, write_session
@@ -18,10 +16,11 @@ from stapp.db.models import CatalogEntry, Funding, FundingTally, Location
 from stapp.domain.funding import NO_FUNDER_ID, NO_OUTCOME, CatalogKind, FundingOutcome, FundingStatus
 from stapp.services import funding as funding_svc
 from stapp.services import funding_entries as entries
+from tests.unit.test_paging import selects
+from tests.unit.test_tally import add_created_range, edge_moment, limit_to_one_location
 
 STATUSES = [s.value for s in FundingStatus]
 OUTCOMES = [o.value for o in FundingOutcome] + [NO_OUTCOME]
-EDGES = [date(2026, 1, 31), date(2026, 2, 1), date(2026, 2, 28), date(2026, 3, 1), date(2025, 12, 31)]
 
 
 def _funders() -> list[int]:
@@ -38,10 +37,7 @@ def spread_fundings(rng: random.Random, n: int = 60) -> None:
         for i in range(n):
             row = dict(demo[i % len(demo)])
             row.pop("id")
-            edge = rng.choice(EDGES)
-            moment = datetime(edge.year, edge.month, edge.day, tzinfo=UTC) + timedelta(
-                microseconds=rng.choice([0, 1, 86_400_000_000 - 1]))
-            row.update(created_at=moment, status=rng.choice(STATUSES),
+            row.update(created_at=edge_moment(rng), status=rng.choice(STATUSES),
                        outcome=rng.choice([o for o in OUTCOMES if o != NO_OUTCOME] + [None]),
                        funder_id=rng.choice([*funders, None]), amount_expected_cents=rng.choice([None, 0, 250_000_00]),
                        net_received_cents=rng.choice([0, 1_00, 99_999_99]))
@@ -58,11 +54,7 @@ def _filters(rng: random.Random) -> dict[str, str]:
         params["funders"] = ",".join(str(f) for f in rng.sample([*_funders(), NO_FUNDER_ID], 2))
     if rng.random() < 0.3:
         params["locations"] = str(rng.choice([1, 2]))
-    if rng.random() < 0.7:
-        params["created_from"] = (rng.choice(EDGES) + timedelta(days=rng.choice([-1, 0, 1]))).isoformat()
-    if rng.random() < 0.7:
-        params["created_to"] = (rng.choice(EDGES) + timedelta(days=rng.choice([-1, 0, 1, 40]))).isoformat()
-    return params
+    return add_created_range(rng, params)
 
 
 def assert_tally_matches(actor, rng: random.Random, rounds: int = 60) -> None:  # noqa: ANN001
@@ -127,21 +119,10 @@ def test_the_funding_tally_equals_summing_for_any_filter_and_after_any_change(ac
 
 
 def test_a_user_limited_to_one_location_gets_only_its_totals(actor_for):
-    from stapp.db.models import Group, GroupPermission, User, UserGroup
-    from stapp.domain.permissions import Permission
-
     spread_fundings(random.Random(5))
-    with write_session() as s:
-        user = s.exec(select(User).where(User.email == "accounting@example.com")).one()
-        for link in s.exec(select(UserGroup).where(UserGroup.user_id == user.id)).all():
-            s.delete(link)
-        group = Group(name="One office")
-        s.add(group)
-        s.flush()
+    with read_session() as s:
         one = s.exec(select(Funding.location_id)).first()
-        s.add(GroupPermission(group_id=group.id, permission=Permission.COMPANY_ACCOUNTING_VIEW.value, location_id=None))
-        s.add(GroupPermission(group_id=group.id, permission=Permission.FUNDING_DETAILS_VIEW.value, location_id=one))
-        s.add(UserGroup(user_id=user.id, group_id=group.id))
+    limit_to_one_location("accounting@example.com", one, "One office")
     with write_session() as s:  # some fundings elsewhere
         other = s.exec(select(Location.id).where(Location.id != one)).first()
         s.exec(update(Funding).where(Funding.id.in_(select(Funding.id).limit(5).scalar_subquery()))
@@ -153,21 +134,6 @@ def test_a_user_limited_to_one_location_gets_only_its_totals(actor_for):
         everyone = entries.tallied(s, actor_for("admin@example.com"), q)
     assert 0 < mine["count"] < everyone["count"]
     assert_tally_matches(limited, random.Random(3), rounds=20)
-
-
-@contextmanager
-def selects() -> Iterator[list[str]]:
-    seen: list[str] = []
-
-    def spy(conn, cursor, sql, params, context, executemany):  # noqa: ANN001, ARG001
-        if sql.lstrip().upper().startswith("SELECT"):
-            seen.append(" ".join(sql.split()))
-
-    event.listen(get_engine(), "before_cursor_execute", spy)
-    try:
-        yield seen
-    finally:
-        event.remove(get_engine(), "before_cursor_execute", spy)
 
 
 @pytest.mark.parametrize("params,from_tally", [

@@ -7,7 +7,7 @@ the pages reached by counting from the start: same rows, same order, no row twic
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from datetime import UTC, date, datetime
 
 import pytest
@@ -20,17 +20,14 @@ from stapp.services import application_lists, funding_entries
 
 
 @contextmanager
-def statements() -> Iterator[list[str]]:
-    """The statements issued meanwhile that skip rows (an OFFSET above 0; SQLite always renders OFFSET ?)."""
+def _listening(keep: Callable[[str, object], str | None]) -> Iterator[list[str]]:
+    """The statements issued meanwhile for which ``keep(sql, params)`` returns a line to record."""
     seen: list[str] = []
 
     def spy(conn, cursor, sql, params, context, executemany):  # noqa: ANN001, ARG001
-        if "OFFSET" not in sql.upper():
-            return
-        skipped = params[-1] if isinstance(params, (tuple, list)) else max(
-            (v for k, v in params.items() if "param" in k and isinstance(v, int)), default=1)
-        if skipped:
-            seen.append(f"{sql} -- skipping {skipped}")
+        line = keep(sql, params)
+        if line:
+            seen.append(line)
 
     engine = get_engine()
     event.listen(engine, "before_cursor_execute", spy)
@@ -38,6 +35,24 @@ def statements() -> Iterator[list[str]]:
         yield seen
     finally:
         event.remove(engine, "before_cursor_execute", spy)
+
+
+def statements() -> AbstractContextManager[list[str]]:
+    """The statements issued meanwhile that skip rows (an OFFSET above 0; SQLite always renders OFFSET ?)."""
+
+    def skipping(sql: str, params: object) -> str | None:
+        if "OFFSET" not in sql.upper():
+            return None
+        skipped = params[-1] if isinstance(params, (tuple, list)) else max(
+            (v for k, v in params.items() if "param" in k and isinstance(v, int)), default=1)
+        return f"{sql} -- skipping {skipped}" if skipped else None
+
+    return _listening(skipping)
+
+
+def selects() -> AbstractContextManager[list[str]]:
+    """Every SELECT issued meanwhile, on one line."""
+    return _listening(lambda sql, _params: " ".join(sql.split()) if sql.lstrip().upper().startswith("SELECT") else None)
 
 
 def _with_null_keys() -> None:
@@ -147,23 +162,6 @@ def test_a_cursor_keeps_every_filter_and_location_rule(actor_for):
                                                      "after": everything.last})
         page = funding_entries.list_entries(s, acct, only_complete)
     assert page.rows and all(r["status"] == "COMPLETE" for r in page.rows)
-
-
-@contextmanager
-def selects() -> Iterator[list[str]]:
-    """Every SELECT issued meanwhile."""
-    seen: list[str] = []
-
-    def spy(conn, cursor, sql, params, context, executemany):  # noqa: ANN001, ARG001
-        if sql.lstrip().upper().startswith("SELECT"):
-            seen.append(" ".join(sql.split()))
-
-    engine = get_engine()
-    event.listen(engine, "before_cursor_execute", spy)
-    try:
-        yield seen
-    finally:
-        event.remove(engine, "before_cursor_execute", spy)
 
 
 @pytest.mark.parametrize("params", [{"page": "3"}, {"page": "2", "sort": "customer"}, {"sort": "funder", "dir": "asc"},

@@ -20,6 +20,40 @@ STAGES = ["decisioned", "underwriting", "funded", lists.NO_STAGE]
 EDGES = [date(2026, 1, 31), date(2026, 2, 1), date(2026, 2, 28), date(2026, 3, 1), date(2025, 12, 31)]
 
 
+def edge_moment(rng: random.Random) -> datetime:
+    """A creation time at, just after or just before a UTC month boundary (the tally's day/month edges)."""
+    edge = rng.choice(EDGES)
+    return datetime(edge.year, edge.month, edge.day, tzinfo=UTC) + timedelta(
+        microseconds=rng.choice([0, 1, 86_400_000_000 - 1]))
+
+
+def add_created_range(rng: random.Random, params: dict[str, str]) -> dict[str, str]:
+    """Maybe a Created from and to around the month edges (open ends, reversed and whole-month ranges too)."""
+    if rng.random() < 0.7:
+        params["created_from"] = (rng.choice(EDGES) + timedelta(days=rng.choice([-1, 0, 1]))).isoformat()
+    if rng.random() < 0.7:
+        params["created_to"] = (rng.choice(EDGES) + timedelta(days=rng.choice([-1, 0, 1, 40]))).isoformat()
+    return params
+
+
+def limit_to_one_location(email: str, location_id: int, group_name: str) -> None:
+    """``email`` keeps Company Accounting everywhere but Funding Details: View only at ``location_id``."""
+    from stapp.db.models import Group, GroupPermission, User, UserGroup
+    from stapp.domain.permissions import Permission
+
+    with write_session() as s:
+        user = s.exec(select(User).where(User.email == email)).one()
+        for link in s.exec(select(UserGroup).where(UserGroup.user_id == user.id)).all():
+            s.delete(link)
+        group = Group(name=group_name)
+        s.add(group)
+        s.flush()
+        s.add(GroupPermission(group_id=group.id, permission=Permission.COMPANY_ACCOUNTING_VIEW.value, location_id=None))
+        s.add(GroupPermission(group_id=group.id, permission=Permission.FUNDING_DETAILS_VIEW.value,
+                              location_id=location_id))
+        s.add(UserGroup(user_id=user.id, group_id=group.id))
+
+
 def _spread_applications(rng: random.Random) -> None:
     """Copies of the demo applications created around month boundaries, in every status and stage."""
     with write_session() as s:
@@ -27,10 +61,7 @@ def _spread_applications(rng: random.Random) -> None:
         for n in range(60):
             row = dict(demo[n % len(demo)])
             row.pop("id")
-            edge = rng.choice(EDGES)
-            moment = datetime(edge.year, edge.month, edge.day, tzinfo=UTC) + timedelta(
-                microseconds=rng.choice([0, 1, 86_400_000_000 - 1]))
-            row.update(reference=f"TALLY-{n}", idempotency_key=f"tally-{n}", created_at=moment,
+            row.update(reference=f"TALLY-{n}", idempotency_key=f"tally-{n}", created_at=edge_moment(rng),
                        status=rng.choice(STATUSES), stage=rng.choice([*STAGES[:-1], None]),
                        amount_financed_cents=rng.choice([None, 0, 123_456]))
             s.add(FinanceApplication(**row))
@@ -44,11 +75,7 @@ def _filters(rng: random.Random) -> dict[str, str]:
         params["stages"] = ",".join(rng.sample(STAGES, rng.randint(1, 2)))
     if rng.random() < 0.3:
         params["locations"] = str(rng.choice([1, 2]))
-    if rng.random() < 0.7:
-        params["created_from"] = (rng.choice(EDGES) + timedelta(days=rng.choice([-1, 0, 1]))).isoformat()
-    if rng.random() < 0.7:
-        params["created_to"] = (rng.choice(EDGES) + timedelta(days=rng.choice([-1, 0, 1, 40]))).isoformat()
-    return params
+    return add_created_range(rng, params)
 
 
 def assert_tally_matches(actor, rng: random.Random, rounds: int = 60) -> None:  # noqa: ANN001
@@ -101,20 +128,9 @@ def test_a_user_limited_to_one_location_gets_only_its_totals(actor_for):
         austin = s.exec(select(Location.id).where(Location.name == "Austin")).one()
         s.exec(update(FinanceApplication).where(FinanceApplication.reference.like("TALLY-2%"))
                .values(location_id=austin))
-    from stapp.db.models import Group, GroupPermission, User, UserGroup
-    from stapp.domain.permissions import Permission
-
-    with write_session() as s:
-        user = s.exec(select(User).where(User.email == "accounting@example.com")).one()
-        for link in s.exec(select(UserGroup).where(UserGroup.user_id == user.id)).all():
-            s.delete(link)
-        group = Group(name="Dallas accounting")
-        s.add(group)
-        s.flush()
+    with read_session() as s:
         dallas = s.exec(select(Location.id).where(Location.name == "Dallas")).one()  # where demo applications are
-        s.add(GroupPermission(group_id=group.id, permission=Permission.COMPANY_ACCOUNTING_VIEW.value, location_id=None))
-        s.add(GroupPermission(group_id=group.id, permission=Permission.FUNDING_DETAILS_VIEW.value, location_id=dallas))
-        s.add(UserGroup(user_id=user.id, group_id=group.id))
+    limit_to_one_location("accounting@example.com", dallas, "Dallas accounting")
     actor = actor_for("accounting@example.com")
     q = lists.parse_query({}, company=True)
     with read_session() as s:
