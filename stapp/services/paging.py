@@ -113,7 +113,7 @@ def fetch(session: Session, query: Any, sort: SortKey, ident: Any, q: ListQuery,
     if not found:  # no cursor, or the rows around it are gone: count from the start
         found = list(session.exec(_order(finder, sort.expr, ident, ascending, sort.nullable)
                                   .offset((page - 1) * q.size).limit(q.size)).all())
-    if keys is None:
+    if keys is None or not found:
         rows, edges = found, [(_ident_of(r), r[-1]) for r in found]
     else:
         edges = [(r[0], r[-1]) for r in found]
