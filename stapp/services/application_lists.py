@@ -101,11 +101,19 @@ SORT_KEYS = {
 }
 
 
+# What a row of the lists shows, as plain columns: building a whole application object per row (SSN
+# ciphertexts and forty other columns) cost more than the query that found it.
+_ROW_COLUMNS = (FinanceApplication.id, FinanceApplication.customer_id, FinanceApplication.first_name,
+                FinanceApplication.last_name, FinanceApplication.amount_requested_cents,
+                FinanceApplication.amount_financed_cents, FinanceApplication.stage, FinanceApplication.status,
+                FinanceApplication.created_at, FinanceProvider.name, Customer.first_name, Customer.last_name,
+                Location.name)
+
+
 def _unordered(conds: list, q: ListQuery):  # noqa: ANN202
     """The rows for ``conds``, with the sort key as the last column (see services/paging.py)."""
     return (
-        select(FinanceApplication, FinanceProvider.name, Customer.first_name, Customer.last_name, Location.name,
-               SORT_KEYS[q.sort].expr)
+        select(*_ROW_COLUMNS, SORT_KEYS[q.sort].expr)
         .join(FinanceProvider, FinanceProvider.id == FinanceApplication.provider_id)
         .join(Customer, Customer.id == FinanceApplication.customer_id)
         .join(Location, Location.id == FinanceApplication.location_id)
@@ -123,19 +131,20 @@ def _rows_query(conds: list, q: ListQuery):  # noqa: ANN202
 
 
 def _row(r) -> dict[str, Any]:  # noqa: ANN001
-    app, lender, first, last, location = tuple(r)[:5]
+    (ident, customer_id, applicant_first, applicant_last, requested, financed, stage, status, created, lender, first,
+     last, location) = tuple(r)[:13]
     return {
-        "id": app.id,
-        "customer_id": app.customer_id,
+        "id": ident,
+        "customer_id": customer_id,
         "customer": f"{first} {last}",
         "location": location,
         "lender": lender,
-        "applicant": f"{app.first_name} {app.last_name}",
-        "amount_requested": format_cents(app.amount_requested_cents),
-        "amount_financed": format_cents(app.amount_financed_cents) if app.amount_financed_cents is not None else "",
-        "stage": stage_label(app.stage),
-        "status": app.status,
-        "created": app.created_at.strftime("%Y-%m-%d %H:%M"),
+        "applicant": f"{applicant_first} {applicant_last}",
+        "amount_requested": format_cents(requested),
+        "amount_financed": format_cents(financed) if financed is not None else "",
+        "stage": stage_label(stage),
+        "status": status,
+        "created": created.strftime("%Y-%m-%d %H:%M"),
     }
 
 
@@ -148,6 +157,7 @@ class AppPage:
     summary: dict[str, str]
     first: str = ""  # cursor tokens of the page's first and last rows (Previous / Next)
     last: str = ""
+    version: str = ""  # a customer's list: what changes when any of its rows does (``customer_version``)
 
 
 def _counted(session: Session, conds: list) -> tuple[int, int, int]:
@@ -190,12 +200,14 @@ def tallied(session: Session, actor: Actor, q: ListQuery) -> tuple[int, int, int
     return int(count), int(requested), int(financed)
 
 
-def _page(session: Session, conds: list, q: ListQuery, totals: tuple[int, int, int] | None = None) -> AppPage:
+def _page(session: Session, conds: list, q: ListQuery, totals: tuple[int, int, int] | None = None, *,
+          deferred: bool = True, version: str = "") -> AppPage:
     count, requested, financed = totals if totals is not None else _counted(session, conds)
     pages = max(1, -(-count // q.size))
     window = fetch(session, _unordered(conds, q), SORT_KEYS[q.sort], FinanceApplication.id, q, pages,
-                   keys=_keys(conds, q))
+                   keys=_keys(conds, q) if deferred else None)
     return AppPage(
+        version=version,
         rows=[_row(r) for r in window.rows],
         total=count,
         page=window.page,
@@ -206,9 +218,31 @@ def _page(session: Session, conds: list, q: ListQuery, totals: tuple[int, int, i
     )
 
 
-def customer_applications(session: Session, actor: Actor, customer_id: object, q: ListQuery) -> AppPage:
+def customer_version(session: Session, conds: list) -> tuple[int, int, int, str]:
+    """Count and sums of a customer's (filtered) applications, and a fingerprint that changes whenever one
+    of them is added, removed or changed (its count and latest ``updated_at``), in one statement."""
+    count, requested, financed, latest = session.exec(
+        select(
+            func.count(FinanceApplication.id),
+            func.coalesce(func.sum(FinanceApplication.amount_requested_cents), 0),
+            func.coalesce(func.sum(func.coalesce(FinanceApplication.amount_financed_cents, 0)), 0),
+            func.max(FinanceApplication.updated_at),
+        ).where(and_(*conds))
+    ).one()
+    return count, requested, financed, f"{count}:{latest}"
+
+
+def customer_conds(session: Session, actor: Actor, customer_id: object, q: ListQuery) -> list:
+    """The conditions of a customer's Financing tab (Consumer Financing Applications: Manage at its location)."""
     customer = get_customer(session, actor, customer_id, Permission.CONSUMER_FINANCING_MANAGE)
-    return _page(session, [FinanceApplication.customer_id == customer.id, *_where(q)], q)
+    return [FinanceApplication.customer_id == customer.id, *_where(q)]
+
+
+def customer_applications(session: Session, actor: Actor, customer_id: object, q: ListQuery) -> AppPage:
+    """A customer's few applications: read in one statement, with the page's ``version`` (see ``poll``)."""
+    conds = customer_conds(session, actor, customer_id, q)
+    count, requested, financed, version = customer_version(session, conds)
+    return _page(session, conds, q, (count, requested, financed), deferred=False, version=version)
 
 
 def _company_conds(actor: Actor, q: ListQuery) -> list:

@@ -431,8 +431,9 @@ def handle_webhook(headers: dict[str, str], body: bytes, *, now: datetime | None
 # --- reading ------------------------------------------------------------------------------------
 
 
-def detail(session: Session, actor: Actor, application_id: object) -> dict[str, Any]:
-    """One application with its full history; SSNs only as their last four digits."""
+def detail(session: Session, actor: Actor, application_id: object, *, history: bool = True) -> dict[str, Any]:
+    """One application with its full history (``history=False``: without it); SSNs only as their last four
+    digits."""
     try:
         app = session.get(FinanceApplication, parse_id(application_id))
     except ValueError:
@@ -443,9 +444,7 @@ def detail(session: Session, actor: Actor, application_id: object) -> dict[str, 
             and actor.grants.allows(Permission.FUNDING_DETAILS_VIEW, app.location_id))
     ):
         raise NotFound(APP_NOT_FOUND)
-    events = session.exec(select(ApplicationEvent).where(ApplicationEvent.application_id == app.id)
-                          .order_by(ApplicationEvent.id)).all()
-    return {
+    found = {
         **summary_row(app, session.get(FinanceProvider, app.provider_id)),
         "ssn": f"•••-••-{app.ssn_last4}",
         "co_applicant": f"{app.co_first_name} {app.co_last_name}".strip(),
@@ -460,12 +459,16 @@ def detail(session: Session, actor: Actor, application_id: object) -> dict[str, 
         "prequal_url": app.prequal_url or "",
         "decline_reason": app.decline_reason or "",
         "last_error": app.last_error,
-        "history": [
+    }
+    if history:
+        events = session.exec(select(ApplicationEvent).where(ApplicationEvent.application_id == app.id)
+                              .order_by(ApplicationEvent.id)).all()
+        found["history"] = [
             {"at": e.at.strftime("%Y-%m-%d %H:%M:%S UTC"), "field": e.field_name.title(), "from": e.from_value,
              "to": e.to_value, "source": e.source}
             for e in events
-        ],
-    }
+        ]
+    return found
 
 
 def summary_row(app: FinanceApplication, provider: FinanceProvider | None) -> dict[str, Any]:

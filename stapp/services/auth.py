@@ -122,16 +122,23 @@ def resolve(session: Session, token: object, *, now: datetime | None = None, tou
     if not isinstance(token, str) or not token or len(token) > 200:
         raise NotSignedIn()
     moment = now or utcnow()
-    row = session.exec(select(AuthSession).where(AuthSession.token_hash == _token_hash(token))).first()
-    if row is None or row.ended_at is not None:
+    # one statement for the session and its user: this runs at the start of every handler
+    found = session.exec(
+        select(AuthSession, User.name, User.email, User.active)
+        .join(User, User.id == AuthSession.user_id)
+        .where(AuthSession.token_hash == _token_hash(token))
+    ).first()
+    if found is None:
+        raise NotSignedIn()
+    row, name, email, active = found
+    if row.ended_at is not None:
         raise NotSignedIn()
     idle = timedelta(minutes=get_settings().session_idle_minutes)
     if moment - row.last_seen_at > idle:
         raise NotSignedIn("Your session expired. Please sign in again.")
-    user = session.get(User, row.user_id)
-    if user is None or not user.active:
+    if not active:
         raise NotSignedIn()
     if touch and moment - row.last_seen_at > timedelta(minutes=1):
         row.last_seen_at = moment
         session.add(row)
-    return Actor(user_id=user.id, name=user.name, email=user.email, grants=load_grants(session, user.id))
+    return Actor(user_id=row.user_id, name=name, email=email, grants=load_grants(session, row.user_id))

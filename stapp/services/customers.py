@@ -142,8 +142,10 @@ def get_customer(session: Session, actor: Actor, customer_id: object, perm: Perm
 
 def customer_summary(session: Session, customer: Customer) -> dict[str, str]:
     """Display strings for the customer record."""
-    location = session.get(Location, customer.location_id)
-    creator = session.get(User, customer.created_by_id) if customer.created_by_id else None
+    location, creator = session.exec(select(
+        select(Location.name).where(Location.id == customer.location_id).scalar_subquery(),
+        select(User.name).where(User.id == customer.created_by_id).scalar_subquery(),
+    )).one()
     return {
         "id": str(customer.id),
         "name": f"{customer.first_name} {customer.last_name}",
@@ -152,8 +154,8 @@ def customer_summary(session: Session, customer: Customer) -> dict[str, str]:
         "address_line1": customer.address_line1,
         "address_line2": customer.address_line2,
         "city_state_zip": f"{customer.city}, {customer.state} {customer.zip_code}",
-        "location": location.name if location else "",
-        "created_by": creator.name if creator else "—",
+        "location": location or "",
+        "created_by": creator or "—",
         "created_at": customer.created_at.strftime("%Y-%m-%d %H:%M UTC"),
         "service_status": customer.service_status,
         "cancelled_on": customer.cancelled_on.isoformat() if customer.cancelled_on else "",

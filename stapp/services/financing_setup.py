@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from sqlalchemy import and_, exists, func
 from sqlmodel import Session, select
 
 from stapp.db import crypto
@@ -65,8 +66,10 @@ def active_providers(session: Session) -> list[FinanceProvider]:
 
 
 def financing_available(session: Session) -> bool:
-    """New applications need the add-on enabled and an active provider."""
-    return financing_enabled(session) and bool(active_providers(session))
+    """New applications need the add-on enabled and an active provider (one statement: pages ask often)."""
+    enabled = select(AddOn.enabled).where(AddOn.key == ADDON_CONSUMER_FINANCING).scalar_subquery()
+    active = exists().where(FinanceProvider.active.is_(True))
+    return bool(session.exec(select(and_(func.coalesce(enabled, False), active))).one())
 
 
 def list_providers(session: Session, actor: Actor) -> list[dict[str, Any]]:

@@ -30,7 +30,10 @@ class AuditLogState(ListPageMixin, AppState):
 
     def _fetch(self, session, actor, params):  # noqa: ANN001, ANN202
         query = svc.query_for(session, params)
-        return svc.events(session, actor, query), svc.options(session, actor), query
+        return svc.events(session, actor, query), query
+
+    def _options(self, session, actor):  # noqa: ANN001, ANN202
+        return svc.options(session, actor)
 
 
 class CustomerHistoryState(CustomerState):

@@ -96,7 +96,7 @@ class AppState(rx.State):
         ):
             setattr(self, flag, False)
 
-    def _apply_actor(self, actor: Actor) -> None:
+    def _apply_actor(self, actor: Actor, session: Session | None = None) -> None:
         g = actor.grants
         self.user_name = actor.name
         self.user_email = actor.email
@@ -106,9 +106,11 @@ class AppState(rx.State):
         self.can_account_management = g.allows(Permission.ACCOUNT_MANAGEMENT_VIEW)
         self.can_integrations = g.allows(Permission.INTEGRATIONS_VIEW)
         self.can_funding_catalogs = g.allows(Permission.FUNDING_CATALOGS_MANAGE)
-        if self.can_company_accounting:
-            with read_session() as session:
-                self.can_company_financing = financing_setup.financing_available(session)
+        if self.can_company_accounting and session is not None:
+            self.can_company_financing = financing_setup.financing_available(session)
+        elif self.can_company_accounting:
+            with read_session() as own:
+                self.can_company_financing = financing_setup.financing_available(own)
         else:
             self.can_company_financing = False
 
@@ -116,12 +118,17 @@ class AppState(rx.State):
     def check_session(self):
         """On every protected page: load the user, or send the browser to sign in."""
         try:
-            with write_session() as session:
+            with read_session() as session:
                 actor = self._actor(session)
+                seen = not session.dirty  # resolve marks the session seen at most once a minute: then write it
+                if seen:
+                    self._apply_actor(actor, session)
+            if not seen:
+                with write_session() as session:
+                    self._apply_actor(self._actor(session), session)
         except NotSignedIn:
             self._clear_user()
             return rx.redirect("/login")
-        self._apply_actor(actor)
         return None
 
     @rx.event

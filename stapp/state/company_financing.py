@@ -30,4 +30,7 @@ class CompanyFinancingState(ListPageMixin, AppState):
         if not financing_setup.financing_available(session):
             raise PermissionDenied("Consumer Financing is not enabled with an active provider.")
         query = svc.parse_query(params, company=True)
-        return svc.company_applications(session, actor, query), svc.company_filter_options(session, actor), query
+        return svc.company_applications(session, actor, query), query
+
+    def _options(self, session, actor):  # noqa: ANN001, ANN202
+        return svc.company_filter_options(session, actor)

@@ -157,13 +157,15 @@ class CustomerState(AppState):
     service_open: bool = False
     service_errors: dict[str, str] = {}
 
-    def _set_customer(self, session, actor, customer) -> None:  # noqa: ANN001
+    def _set_customer(self, session, actor, customer, *, available: bool | None = None) -> None:  # noqa: ANN001
+        """The record's header; ``available``: whether Consumer Financing is available, when the caller knows."""
         self.customer = svc.customer_summary(session, customer)
         self.customer_error = ""
         self.can_modify_customer = actor.grants.allows(Permission.CUSTOMERS_MODIFY, customer.location_id)
         self.can_funding_tab = actor.grants.allows(Permission.FUNDING_DETAILS_VIEW, customer.location_id)
         self.can_financing_tab = actor.grants.allows(Permission.CONSUMER_FINANCING_MANAGE, customer.location_id) and (
-            financing_setup.financing_available(session) or svc.has_applications(session, customer.id)
+            (financing_setup.financing_available(session) if available is None else available)
+            or svc.has_applications(session, customer.id)
         )
 
     def _customer_changed(self, session, actor) -> None:  # noqa: ANN001

@@ -6,11 +6,8 @@ import asyncio
 from typing import Any
 
 import reflex as rx
-from sqlalchemy import func
-from sqlmodel import select
 
 from stapp.db.engine import read_session, write_session
-from stapp.db.models import FinanceApplication
 from stapp.domain.errors import AppError, NotFound, ValidationFailed
 from stapp.domain.permissions import Permission
 from stapp.domain.validation import is_row_id
@@ -41,7 +38,7 @@ class FinancingState(CustomerState):
     created_to: str = ""
     can_apply: bool = False
     unavailable: str = ""
-    version: str = ""
+    _seen: str = ""  # what the list showed when it was read (server only): ``poll`` re-reads when it changes
 
     form_open: bool = False
     draft_key: str = ""
@@ -64,25 +61,20 @@ class FinancingState(CustomerState):
         )
 
     def _reload(self, session, actor) -> None:  # noqa: ANN001
+        """The whole tab: the customer's header, the list and whether new applications can be submitted."""
         customer = get_customer(session, actor, self._customer_id(), Permission.CONSUMER_FINANCING_MANAGE)
-        self._set_customer(session, actor, customer)
-        result = lists.customer_applications(session, actor, customer.id, self._query())
-        self.apps, self.total, self.page, self.pages = result.rows, result.total, result.page, result.pages
         self.can_apply = financing_setup.financing_available(session)
+        self._set_customer(session, actor, customer, available=self.can_apply)
+        self._show(lists.customer_applications(session, actor, customer.id, self._query()))
         self.unavailable = "" if self.can_apply else (
             "Consumer Financing is disabled: existing applications stay viewable, new ones cannot be submitted."
             if not financing_setup.financing_enabled(session)
             else "No active provider is configured: new applications cannot be submitted."
         )
-        self.version = self._version(session, customer.id)
 
-    @staticmethod
-    def _version(session, customer_id: int) -> str:  # noqa: ANN001
-        count, latest = session.exec(
-            select(func.count(FinanceApplication.id), func.max(FinanceApplication.updated_at))
-            .where(FinanceApplication.customer_id == customer_id)
-        ).one()
-        return f"{count}:{latest}"
+    def _show(self, result: lists.AppPage) -> None:
+        self.apps, self.total, self.page, self.pages = result.rows, result.total, result.page, result.pages
+        self._seen = result.version
 
     def _refresh(self):
         try:
@@ -107,8 +99,8 @@ class FinancingState(CustomerState):
         try:
             with read_session() as session:
                 actor = self._actor(session)
-                customer = get_customer(session, actor, self._customer_id(), Permission.CONSUMER_FINANCING_MANAGE)
-                if self._version(session, customer.id) == self.version:
+                conds = lists.customer_conds(session, actor, self._customer_id(), self._query())
+                if lists.customer_version(session, conds)[3] == self._seen:
                     return None
                 self._reload(session, actor)
                 if self.detail_open and self.detail.get("id"):
@@ -179,8 +171,8 @@ class FinancingState(CustomerState):
             return rx.toast.error(exc.errors["form"]) if "form" in exc.errors else None
         except AppError as exc:
             return self._fail(exc)
+        # The list is read once, with the decision: the dialog shows "Submitting…" until then.
         self.errors, self.submitting_id = {}, app_id
-        self._refresh()
         return FinancingState.run_submission(app_id)
 
     @rx.event(background=True)
@@ -189,24 +181,29 @@ class FinancingState(CustomerState):
         async with self:
             if not is_row_id(application_id) or application_id != self.submitting_id:
                 return
-            token = self.session_token
+            token, customer_id, query = self.session_token, self._customer_id(), self._query()
         await svc.submit(application_id)
 
-        def _read():
+        def _read():  # the decision and the list it joins, in one read off the event loop
             with read_session() as session:
-                return svc.detail(session, auth.resolve(session, token), application_id)
+                actor = auth.resolve(session, token)
+                return (svc.detail(session, actor, application_id, history=False),
+                        lists.customer_applications(session, actor, customer_id, query))
 
         try:
-            found = await asyncio.to_thread(_read)
+            found, page = await asyncio.to_thread(_read)
         except AppError as exc:
             async with self:
                 self.submitting_id = 0
                 return self._fail(exc)
         async with self:
             self.submitting_id = 0
-            self.decision = {k: str(v) for k, v in found.items() if k != "history"}
+            self.decision = {k: str(v) for k, v in found.items()}
             self.draft_key = svc.new_draft_key()
-            self._refresh()
+            if (self._customer_id(), self._query()) == (customer_id, query):
+                self._show(page)
+            else:  # the user moved to another page or filter meanwhile: read the list as it is now
+                self._refresh()
 
     @rx.event
     def check_status(self, application_id: int):

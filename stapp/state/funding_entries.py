@@ -25,4 +25,7 @@ class FundingEntriesState(ListPageMixin, AppState):
 
     def _fetch(self, session, actor, params):  # noqa: ANN001, ANN202
         query = svc.parse_query(params)
-        return svc.list_entries(session, actor, query), svc.filter_options(session, actor), query
+        return svc.list_entries(session, actor, query), query
+
+    def _options(self, session, actor):  # noqa: ANN001, ANN202
+        return svc.filter_options(session, actor)

@@ -59,16 +59,24 @@ class ListPageMixin(rx.State, mixin=True):
     def export_url(self) -> str:
         return f"{self.EXPORT_ROUTE}?{urlencode(self.params)}"
 
-    def _fetch(self, session, actor, params: dict[str, str]) -> tuple[Any, dict[str, Any], ListQuery]:  # noqa: ANN001
-        """Return ``(page result, filter options, the query used)``; implemented by the page."""
+    def _fetch(self, session, actor, params: dict[str, str]) -> tuple[Any, ListQuery]:  # noqa: ANN001
+        """Return ``(page result, the query used)``; implemented by the page."""
         raise NotImplementedError
 
-    def _apply(self, params: dict[str, str]):
+    def _options(self, session, actor) -> dict[str, list[dict[str, str]]]:  # noqa: ANN001
+        """The filter controls' choices; implemented by the page."""
+        raise NotImplementedError
+
+    def _apply(self, params: dict[str, str], *, options: bool = False):
+        """Read the page for ``params``; with ``options`` (opening the page) also the filters' choices, which a
+        filter change or a poll leaves as they are instead of reading and sending them again."""
         with read_session() as session:
             actor = self._actor(session)
             seen = changes.read(session, *self.CHANGES)  # before the rows: a change after it shows next poll
             try:
-                result, options, query = self._fetch(session, actor, params)
+                result, query = self._fetch(session, actor, params)
+                if options:
+                    self.options = self._options(session, actor)
             except PermissionDenied as exc:
                 self.denied, self.rows = exc.message or self.DENIED, []
                 return None
@@ -84,7 +92,6 @@ class ListPageMixin(rx.State, mixin=True):
         self.selected = {name: [str(v) for v in f.get(name, ())] for name in self.MULTI}
         self.dates = {name: f[name].isoformat() if isinstance(f.get(name), date) else "" for name in self.DATES}
         self.sort, self.direction, self.size = query.sort, query.direction, str(query.size)
-        self.options = options
         url = f"{self.ROUTE}?{query.to_query_string()}"
         return rx.call_script(replace_url_script(self.ROUTE, url))
 
@@ -107,7 +114,7 @@ class ListPageMixin(rx.State, mixin=True):
         raw = self.router.url.query_parameters
         params = {k: v for k, v in raw.items() if isinstance(k, str) and isinstance(v, str)}
         try:
-            return self._apply(params)
+            return self._apply(params, options=True)
         except AppError as exc:
             return self._fail(exc)
 

@@ -33,7 +33,10 @@ class SettlementState(ListPageMixin, AppState):
 
     def _fetch(self, session, actor, params):  # noqa: ANN001, ANN202
         query = svc.parse_settlement_query(params)
-        return svc.settlements(session, actor, query), svc.settlement_options(session, actor), query
+        return svc.settlements(session, actor, query), query
+
+    def _options(self, session, actor):  # noqa: ANN001, ANN202
+        return svc.settlement_options(session, actor)
 
     @rx.event(background=True)
     async def transmit(self):
@@ -77,4 +80,7 @@ class SalesTaxState(ListPageMixin, AppState):
 
     def _fetch(self, session, actor, params):  # noqa: ANN001, ANN202
         query = svc.parse_tax_query(params)
-        return svc.sales_tax(session, actor, query), svc.tax_options(session, actor), query
+        return svc.sales_tax(session, actor, query), query
+
+    def _options(self, session, actor):  # noqa: ANN001, ANN202
+        return svc.tax_options(session, actor)

@@ -1,0 +1,225 @@
+"""What the busiest handlers read: the statements behind one event are part of its speed (issue 7).
+
+Fifty sales reps submitting at once, or fifty accountants changing filters, queue on the backend; every
+statement a handler issues is paid by all of them. These tests pin what each hot handler reads, so a
+change that reads the same thing twice, or reads what the page already has, fails here.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+
+import pytest
+import reflex as rx
+from reflex.istate.data import RouterData
+from sqlmodel import select
+
+import stapp.stapp  # noqa: F401  (registers every state)
+from stapp.db.engine import read_session, write_session
+from stapp.db.models import AuthSession, Customer, FinanceApplication, Location
+from stapp.db.types import utcnow
+from stapp.services import applications as applications_svc
+from stapp.services import auth
+from stapp.state.base import AppState
+from stapp.state.company_financing import CompanyFinancingState
+from stapp.state.financing import FinancingState
+from tests.fake_provider import application_json
+from tests.unit.test_paging import _listening, selects
+
+SALES = ("sales@example.com", "stapp-sales")
+ACCOUNTING = ("accounting@example.com", "stapp-accounting")
+FORM = {"date_of_birth": "1980-05-17", "ssn": "123-45-6789", "annual_income": "85000.00", "employer": "Acme Alarm",
+        "amount_requested": "4500.00", "consent": "on"}
+
+
+def _token(email: str, password: str) -> str:
+    with write_session() as s:
+        return auth.sign_in(s, email, password)
+
+
+def _austin_customer() -> int:
+    with read_session() as s:
+        austin = s.exec(select(Location.id).where(Location.name == "Austin")).one()
+        return s.exec(select(Customer.id).where(Customer.location_id == austin).order_by(Customer.id)).first()
+
+
+def _state(cls: type[rx.State], token: str, path: str, query: dict[str, str] | None = None) -> rx.State:
+    root = rx.State(_reflex_internal_init=True)
+    root.router = RouterData.from_router_data({"pathname": path, "asPath": path, "query": query or {}})
+    state = root.get_substate(cls.get_full_name().split("."))
+    state.session_token = token
+    return state
+
+
+def _financing_tab(token: str, customer_id: int) -> FinancingState:
+    return _state(FinancingState, token, f"/customers/{customer_id}/financing", {"id": str(customer_id)})
+
+
+def _defaults(token: str, customer_id: int) -> dict[str, str]:
+    with read_session() as s:
+        return applications_svc.form_defaults(s, auth.resolve(s, token), customer_id)
+
+
+def _list_reads(seen: list[str]) -> list[str]:
+    """The statements that read rows of an application list."""
+    return [sql for sql in seen if "FROM finance_application" in sql and "ORDER BY" in sql]
+
+
+def _begins() -> object:
+    return _listening(lambda sql, _params: sql.strip() if sql.strip().upper().startswith("BEGIN") else None)
+
+
+def test_resolving_a_session_reads_the_session_with_its_user_then_the_grants(db):
+    token = _token(*SALES)
+    with read_session() as s, selects() as seen:
+        actor = auth.resolve(s, token)
+    assert actor.email == SALES[0]
+    assert len(seen) == 2, seen
+    assert "JOIN app_user" in seen[0] and "group_permission" in seen[1]
+
+
+def test_resolving_still_refuses_a_deactivated_user(db):
+    token = _token(*SALES)
+    with write_session() as s:
+        user = auth.resolve(s, token).user_id
+        from stapp.db.models import User
+
+        row = s.get(User, user)
+        row.active = False
+        s.add(row)
+    with read_session() as s, pytest.raises(auth.NotSignedIn):
+        auth.resolve(s, token)
+
+
+def test_opening_the_financing_tab_reads_seven_statements_and_no_whole_application(db):
+    tab = _financing_tab(_token(*SALES), _austin_customer())
+    with selects() as seen:
+        tab.load()
+    assert tab.customer and tab.can_apply
+    # session + user, grants, customer, header (location and creator), availability, list totals, rows
+    assert len(seen) == 7, "\n".join(seen)
+    assert not [sql for sql in seen if "ssn_ciphertext" in sql], "a list row needs no SSN ciphertext"
+
+
+def _submitted(tab: FinancingState) -> int:
+    tab.open_form()
+    with selects() as seen:
+        tab.submit({**tab.form, **FORM})
+    assert tab.submitting_id, tab.errors
+    assert not _list_reads(seen), "submit must not re-read the list: the decision does"
+    assert len(seen) <= 8, "\n".join(seen)
+    return tab.submitting_id
+
+
+def _approve(app_id: int) -> None:
+    with read_session() as s:
+        reference = s.get(FinanceApplication, app_id).reference
+    result = applications_svc.ApplicationResult.from_json(application_json(
+        id=f"shp_app_{app_id:016d}", reference=reference, status="approved", stage="decisioned",
+        amount_financed="4500.00", finance_type="installment", account_number="SHP000000001"))
+    applications_svc._finish(app_id, result=result)
+
+
+def _run_submission(tab: FinancingState, app_id: int, monkeypatch, meanwhile=None) -> None:  # noqa: ANN001
+    async def provider_answers(application_id: int, *, source: str = "user") -> None:
+        _approve(application_id)
+        if meanwhile:
+            meanwhile(tab)
+
+    monkeypatch.setattr(applications_svc, "submit", provider_answers)
+    asyncio.run(FinancingState.event_handlers["run_submission"].fn(tab, app_id))
+
+
+def test_the_decision_arrives_with_the_list_that_shows_it(db, monkeypatch):
+    tab = _financing_tab(_token(*SALES), _austin_customer())
+    tab.load()
+    before = tab.total
+    app_id = _submitted(tab)
+    with selects() as seen:
+        _run_submission(tab, app_id, monkeypatch)
+    assert tab.decision["status"] == "Approved" and tab.submitting_id == 0
+    assert tab.total == before + 1 and tab.apps[0]["id"] == app_id and tab.apps[0]["status"] == "Approved"
+    # session + user, grants, application, lender, customer, list totals, rows: the customer's header and the
+    # add-on are not read again
+    reads = [sql for sql in seen if "finance_application.reference = ?" not in sql]  # _approve's own lookup
+    assert len(reads) <= 9, "\n".join(reads)
+    assert not [sql for sql in reads if "FROM addon" in sql or "FROM location" in sql]
+
+
+def test_a_list_changed_while_the_provider_answered_is_read_as_it_is_now(db, monkeypatch):
+    token, customer = _token(*SALES), _austin_customer()
+    for n in range(2):  # earlier applications, so that the two orders differ
+        with write_session() as s:
+            applications_svc.prepare(s, auth.resolve(s, token), customer, {**_defaults(token, customer), **FORM,
+                                     "amount_requested": f"{1000 + n}.00"}, f"earlier{n:020d}")
+    tab = _financing_tab(token, customer)
+    tab.load()
+    app_id = _submitted(tab)
+
+    def user_sorts_oldest_first(state: FinancingState) -> None:
+        state.sort, state.direction = "id", "asc"
+
+    _run_submission(tab, app_id, monkeypatch, meanwhile=user_sorts_oldest_first)
+    assert tab.decision["status"] == "Approved"
+    ids = [row["id"] for row in tab.apps]
+    assert len(ids) == 3 and ids == sorted(ids) and ids[-1] == app_id
+
+
+def test_poll_rereads_the_tab_only_when_one_of_its_applications_changed(db, monkeypatch):
+    tab = _financing_tab(_token(*SALES), _austin_customer())
+    tab.load()
+    app_id = _submitted(tab)
+    _run_submission(tab, app_id, monkeypatch)
+    with selects() as seen:
+        tab.poll()
+    assert not _list_reads(seen), "nothing changed: the rows are not read"
+    with write_session() as s:  # the provider moves it on, by webhook say
+        app = s.get(FinanceApplication, app_id)
+        app.stage, app.updated_at = "contract_sent", utcnow()
+        s.add(app)
+    with selects() as seen:
+        tab.poll()
+    assert _list_reads(seen)
+    assert tab.apps[0]["stage"] == "Contract Sent"
+
+
+def test_a_filter_change_reads_the_rows_but_not_the_filter_choices_again(db):
+    lst = _state(CompanyFinancingState, _token(*ACCOUNTING), "/accounting/financing")
+    with selects() as seen:
+        lst.load()
+    assert [sql for sql in seen if "FROM location" in sql], "opening the page reads the choices"
+    choices = lst.options
+    assert choices["locations"] and choices["reps"]
+    with selects() as seen:
+        lst.toggle("statuses", "Approved")
+    assert lst.selected["statuses"] == ["Approved"] and lst.options == choices
+    assert not [sql for sql in seen if "FROM location" in sql or "FROM app_user ORDER BY" in sql], "\n".join(seen)
+    assert len(seen) <= 8, "\n".join(seen)
+
+
+def _last_seen_ago(token: str, minutes: int) -> None:
+    with write_session() as s:
+        row = s.exec(select(AuthSession).where(AuthSession.token_hash == auth._token_hash(token))).one()
+        row.last_seen_at = utcnow() - timedelta(minutes=minutes)
+        s.add(row)
+
+
+def _last_seen(token: str):  # noqa: ANN202
+    with read_session() as s:
+        return s.exec(select(AuthSession.last_seen_at).where(AuthSession.token_hash == auth._token_hash(token))).one()
+
+
+def test_opening_a_page_writes_only_when_the_session_is_due_to_be_marked_seen(db):
+    token = _token(*SALES)
+    app = _state(AppState, token, "/")
+    with _begins() as begins:
+        app.check_session()
+    assert app.user_email == SALES[0]
+    assert begins == ["BEGIN DEFERRED"], "a session seen within the minute is only read"
+
+    _last_seen_ago(token, 5)
+    with _begins() as begins:
+        app.check_session()
+    assert "BEGIN IMMEDIATE" in begins
+    assert utcnow() - _last_seen(token) < timedelta(minutes=1), "the idle clock restarts"
