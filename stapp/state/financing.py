@@ -44,7 +44,10 @@ class FinancingState(CustomerState):
     draft_key: str = ""
     form: dict[str, str] = {}
     errors: dict[str, str] = {}
-    submitting_id: int = 0
+    submitting_id: int = 0  # shown while the provider answers ("Submitting…")
+    # The application ``submit`` saved and ``run_submission`` may send (server only). Not ``submitting_id``: a
+    # page load (a reconnect re-runs it) clears that one, and must not stop a submission already on its way.
+    _sending: int = 0
     decision: dict[str, str] = {}
 
     detail_open: bool = False
@@ -172,15 +175,16 @@ class FinancingState(CustomerState):
         except AppError as exc:
             return self._fail(exc)
         # The list is read once, with the decision: the dialog shows "Submitting…" until then.
-        self.errors, self.submitting_id = {}, app_id
+        self.errors, self.submitting_id, self._sending = {}, app_id, app_id
         return FinancingState.run_submission(app_id)
 
     @rx.event(background=True)
     async def run_submission(self, application_id: int):
         """Talk to the provider without holding the page: it stays responsive meanwhile."""
         async with self:
-            if not is_row_id(application_id) or application_id != self.submitting_id:
+            if not is_row_id(application_id) or application_id != self._sending:
                 return
+            self._sending = 0  # sent once: calling this again with the same id does nothing
             token, customer_id, query = self.session_token, self._customer_id(), self._query()
         await svc.submit(application_id)
 

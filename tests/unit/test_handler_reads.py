@@ -223,3 +223,31 @@ def test_opening_a_page_writes_only_when_the_session_is_due_to_be_marked_seen(db
         app.check_session()
     assert "BEGIN IMMEDIATE" in begins
     assert utcnow() - _last_seen(token) < timedelta(minutes=1), "the idle clock restarts"
+
+
+def test_a_page_load_between_submit_and_sending_does_not_stop_the_submission(db, monkeypatch):
+    """A reconnect re-runs the page's on_load: seen in the production-stack bench, where the load of a tab that
+    had just connected ran after its submit and the application stayed Submitting with no decision."""
+    tab = _financing_tab(_token(*SALES), _austin_customer())
+    tab.load()
+    app_id = _submitted(tab)
+    tab.load()  # clears what the page shows, not the submission on its way
+    _run_submission(tab, app_id, monkeypatch)
+    assert tab.decision["status"] == "Approved"
+    assert tab.apps[0]["id"] == app_id and tab.apps[0]["status"] == "Approved"
+
+
+def test_running_a_submission_twice_sends_it_once(db, monkeypatch):
+    tab = _financing_tab(_token(*SALES), _austin_customer())
+    tab.load()
+    app_id = _submitted(tab)
+    sent: list[int] = []
+
+    async def provider_answers(application_id: int, *, source: str = "user") -> None:
+        sent.append(application_id)
+        _approve(application_id)
+
+    monkeypatch.setattr(applications_svc, "submit", provider_answers)
+    for _ in range(2):
+        asyncio.run(FinancingState.event_handlers["run_submission"].fn(tab, app_id))
+    assert sent == [app_id]
