@@ -153,7 +153,8 @@ class Client:
     """One browser tab on one page, as the websocket sees it: it sends events and keeps the page state's vars."""
 
     def __init__(self, port: int, session_token: str, *, page: str = PAGE, query: dict[str, str] | None = None,
-                 state: str = "stapp.state.company_financing.CompanyFinancingState", loaded_var: str = "rows") -> None:
+                 state: str = "stapp.state.company_financing.CompanyFinancingState", loaded_var: str = "rows",
+                 ready_var: str = "params") -> None:
         import socketio
 
         self.port, self.session_token, self.page, self.query = port, session_token, page, query or {}
@@ -161,6 +162,7 @@ class Client:
         self.cookie_var = f"{NAMES['stapp.state.base.AppState']}.session_token"
         self.root = NAMES["root"]
         self.loaded_var = loaded_var
+        self.ready_var = ready_var  # set (non-empty) by the page's on_load, not by the hydrate before it
         self.values: dict = {}
         self.changed: dict[str, asyncio.Event] = {}
         self.sio = socketio.AsyncClient(reconnection=False)
@@ -181,11 +183,17 @@ class Client:
     async def connect(self) -> None:
         hydrate = {"name": f"{self.root}.hydrate_and_load",
                    "payload": {"vars": {self.cookie_var: self.session_token}}, "router_data": self._router()}
-        self._event(self.loaded_var).clear()
+        ready = self._event(self.ready_var)
+        ready.clear()
         await self.sio.connect(f"http://127.0.0.1:{self.port}?token={uuid.uuid4()}", socketio_path="/_event",
                                namespaces=["/_event"], transports=["websocket"], auth={"event": hydrate},
                                headers={"Origin": f"http://localhost:{self.port}"}, wait_timeout=30)
-        await asyncio.wait_for(self._event(self.loaded_var).wait(), 60)  # the page's on_load filled it
+        # The hydrate's snapshot already carries the page's vars with their empty defaults; a user acts once the
+        # page's on_load has filled them (an event sent earlier would race the load, which a person cannot do).
+        deadline = time.perf_counter() + 60
+        while not self.values.get(self.ready_var):
+            await asyncio.wait_for(ready.wait(), max(0.01, deadline - time.perf_counter()))
+            ready.clear()
 
     async def send(self, handler: str, payload: dict, *, until: str, check=None, timeout: float = 60) -> float:  # noqa: ANN001
         """Send one event; milliseconds until the var ``until`` arrives (and passes ``check``)."""
@@ -353,7 +361,7 @@ async def _submissions(port: int, sim_port: int, tokens: list[str], url: str) ->
         for r in range(rounds):
             ids = [first_customer + submitted + i for i in range(n)]
             clients = [Client(port, tokens[i], page=f"/customers/{cid}/financing", query={"id": str(cid)},
-                              state="stapp.state.financing.FinancingState", loaded_var="apps")
+                              state="stapp.state.financing.FinancingState", loaded_var="apps", ready_var="can_apply")
                        for i, cid in enumerate(ids)]
             for c in clients:
                 await c.connect()
