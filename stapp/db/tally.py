@@ -21,10 +21,10 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import and_, event, or_, text
+from sqlalchemy import and_, event, func, or_, select, text
 from sqlalchemy.engine import Connection
 
-from stapp.domain.listing import split_by_month
+from stapp.domain.listing import next_month, split_by_month
 
 
 @dataclass(frozen=True)
@@ -160,6 +160,43 @@ def period_clause(t: Any, start: date | None, end: date | None) -> Any | None:
         periods.append(and_(t.grain == "m", *([t.period >= lo] if lo else []), *([t.period <= hi] if hi else [])))
     periods += [and_(t.grain == "d", t.period >= a, t.period <= b) for a, b in days]
     return or_(*periods) if periods else None
+
+
+def locate(session: Any, t: Any, conds: list, offset: int, *, descending: bool) -> tuple[date, int] | None:
+    """The UTC day of the row at ``offset`` (0-based) of a list ordered by creation (newest first when
+    ``descending``), and how many rows of that day come before it; None past the end.
+
+    ``conds`` are the list's tally conditions, ``period_clause`` last: a page typed deep into a list sorted by
+    creation then skips at most one day's rows, however deep (``paging.fetch``'s ``jump``). The monthly rows
+    find the month, the daily rows of that month the day: two small grouped reads of the tally."""
+    *dims, period = conds
+    found = _walk(session.execute(select(t.period, t.grain, func.sum(t.n)).where(and_(*dims, period))
+                                  .group_by(t.period, t.grain)).all(), offset, descending)
+    if found is None:
+        return None
+    (start, grain), skip = found
+    if grain == "d":
+        return start, skip
+    month_end = next_month(start)
+    days = session.execute(select(t.period, t.grain, func.sum(t.n))
+                           .where(and_(*dims, t.grain == "d", t.period >= start, t.period < month_end))
+                           .group_by(t.period, t.grain)).all()
+    found = _walk(days, skip, descending)
+    return None if found is None else (found[0][0], found[1])
+
+
+def _walk(buckets: list, offset: int, descending: bool) -> tuple[tuple[date, str], int] | None:
+    """The (period, grain) bucket holding ``offset`` when ``buckets`` (period, grain, count) are laid in order,
+    and the offset within it. Periods never overlap: whole months and the days outside them."""
+    for start, grain, n in sorted(buckets, key=lambda b: _as_date(b[0]), reverse=descending):
+        if offset < (n or 0):
+            return (_as_date(start), grain), offset
+        offset -= n or 0
+    return None
+
+
+def _as_date(value: Any) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
 
 
 def listen(metadata) -> None:  # noqa: ANN001

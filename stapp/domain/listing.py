@@ -172,7 +172,8 @@ def _month_start(day: date) -> date:
     return day.replace(day=1)
 
 
-def _next_month(day: date) -> date:
+def next_month(day: date) -> date:
+    """The first day of the month after ``day``'s."""
     return date(day.year + (day.month == 12), day.month % 12 + 1, 1)
 
 
@@ -190,8 +191,8 @@ def split_by_month(start: date | None, end: date | None) -> tuple[tuple[date | N
     """
     if start is not None and end is not None and start > end:
         return None, []
-    end_is_month_end = end is not None and _next_month(end) == date.fromordinal(end.toordinal() + 1)
-    lo = None if start is None else (start if start.day == 1 else _next_month(start))
+    end_is_month_end = end is not None and next_month(end) == date.fromordinal(end.toordinal() + 1)
+    lo = None if start is None else (start if start.day == 1 else next_month(start))
     hi = None if end is None else (_month_start(end) if end_is_month_end else _previous_month(end))
     if lo is not None and hi is not None and lo > hi:
         return None, [(start, end)]  # type: ignore[list-item]

@@ -10,6 +10,7 @@ import csv
 import io
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import and_, func
@@ -33,7 +34,7 @@ from stapp.services.auth import Actor
 from stapp.services.authz import location_clause, require
 from stapp.services.customers import get_customer
 from stapp.services.funding_entries import utc_day_start
-from stapp.services.paging import SortKey, fetch, in_or_null, ordered
+from stapp.services.paging import Jump, SortKey, by_tally, fetch, in_or_null, ordered
 
 SORTS = {"id": "ID", "created": "Created", "amount_requested": "Amount Requested",
          "amount_financed": "Amount Financed", "stage": "Stage"}
@@ -78,8 +79,6 @@ def _where(q: ListQuery) -> list:
     if f.get("created_from"):
         conds.append(FinanceApplication.created_at >= utc_day_start(f["created_from"]))
     if f.get("created_to"):
-        from datetime import timedelta
-
         conds.append(FinanceApplication.created_at < utc_day_start(f["created_to"] + timedelta(days=1)))
     if f.get("locations"):
         conds.append(FinanceApplication.location_id.in_(f["locations"]))
@@ -201,11 +200,11 @@ def tallied(session: Session, actor: Actor, q: ListQuery) -> tuple[int, int, int
 
 
 def _page(session: Session, conds: list, q: ListQuery, totals: tuple[int, int, int] | None = None, *,
-          deferred: bool = True, version: str = "") -> AppPage:
+          deferred: bool = True, version: str = "", jump: Jump | None = None) -> AppPage:
     count, requested, financed = totals if totals is not None else _counted(session, conds)
     pages = max(1, -(-count // q.size))
     window = fetch(session, _unordered(conds, q), SORT_KEYS[q.sort], FinanceApplication.id, q, pages,
-                   keys=_keys(conds, q) if deferred else None)
+                   keys=_keys(conds, q) if deferred else None, jump=jump)
     return AppPage(
         version=version,
         rows=[_row(r) for r in window.rows],
@@ -254,7 +253,10 @@ def company_applications(session: Session, actor: Actor, q: ListQuery) -> AppPag
     """Rows only from locations where the user may see the money (Funding Details: View)."""
     conds = _company_conds(actor, q)
     # the tally has no sales rep: a rep filter counts its (indexed, date-bounded) rows instead
-    return _page(session, conds, q, None if q.filters.get("reps") else tallied(session, actor, q))
+    if q.filters.get("reps"):
+        return _page(session, conds, q)
+    return _page(session, conds, q, tallied(session, actor, q),
+                 jump=by_tally(session, ApplicationTally, tally_where(actor, q), FinanceApplication.created_at, q))
 
 
 def export_csv(session: Session, actor: Actor, q: ListQuery, *, batch: int = 2000) -> Iterator[str]:

@@ -45,7 +45,7 @@ from stapp.domain.money import format_cents
 from stapp.domain.permissions import Permission
 from stapp.services.auth import Actor
 from stapp.services.authz import location_clause, require
-from stapp.services.paging import SortKey, fetch, in_or_null, ordered
+from stapp.services.paging import SortKey, by_tally, fetch, in_or_null, ordered
 
 PAGE_SIZES = (10, 25, 50, 100)
 DEFAULT_PAGE_SIZE = 25
@@ -326,7 +326,8 @@ def list_entries(session: Session, actor: Actor, q: ListQuery) -> EntriesPage:
     totals = summary(session, actor, q)
     pages = max(1, -(-totals["count"] // q.size))
     query, sort, keys = _unordered(actor, q)
-    window = fetch(session, query, sort, Funding.id, q, pages, keys=keys)
+    window = fetch(session, query, sort, Funding.id, q, pages, keys=keys,
+                   jump=by_tally(session, FundingTally, tally_where(actor, q), Funding.created_at, q))
     return EntriesPage(
         rows=[_row(r) for r in window.rows],
         total=totals["count"],

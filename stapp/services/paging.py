@@ -8,12 +8,15 @@ deep. A page reached without a usable cursor (a typed URL, a changed sort) falls
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, or_, tuple_
 from sqlmodel import Session
 
+from stapp.db import tally
 from stapp.domain.listing import Cursor, ListQuery, read_cursor
 
 
@@ -79,8 +82,32 @@ def ordered(query: Any, sort: SortKey, ident: Any, q: ListQuery) -> Any:
     return _order(query, sort.expr, ident, q.direction == "asc", sort.nullable)
 
 
+# Where a page typed into the URL starts without skipping rows from the top: given the number of rows before
+# it, a condition that leaves out the rows before its day and how many rows of that day still come first
+# (see tally.locate); None when it cannot tell.
+Jump = Callable[[int], "tuple[ColumnElement[bool], int] | None"]
+
+
+def by_tally(session: Session, t: Any, where: list | None, created: Any, q: ListQuery) -> Jump | None:
+    """A ``jump`` for a list sorted by creation whose filters ``where`` (``tally_where``) are all in the tally
+    ``t``; None otherwise."""
+    if q.sort != "created" or where is None:
+        return None
+    descending = q.direction == "desc"
+
+    def place(offset: int) -> tuple[ColumnElement[bool], int] | None:
+        found = tally.locate(session, t, where, offset, descending=descending)
+        if found is None:
+            return None
+        day, skip = found
+        start = datetime(day.year, day.month, day.day, tzinfo=UTC)
+        return (created < start + timedelta(days=1) if descending else created >= start), skip
+
+    return place
+
+
 def fetch(session: Session, query: Any, sort: SortKey, ident: Any, q: ListQuery, pages: int,
-          keys: Any = None) -> Window:
+          keys: Any = None, jump: Jump | None = None) -> Window:
     """One page of ``query`` (unordered; its last column must be ``sort.expr``) for ``q``.
 
     ``keys``, when given, is the same filter selecting only ``ident`` and ``sort.expr`` with only the joins
@@ -88,6 +115,9 @@ def fetch(session: Session, query: Any, sort: SortKey, ident: Any, q: ListQuery,
     sorts index entries, which hold the filter's column, the key and the id, instead of whole joined rows,
     and reads the rows of just that page by id. A date range sorted by another column and a page typed into
     the URL (OFFSET) get cheaper by the width of a row and its joins.
+
+    ``jump``, when given, places a typed page (no cursor) from a tally's day counts: it is then read past a
+    bound on the sort key, skipping at most one day's rows instead of every row before it.
     """
     page = min(max(q.page, 1), pages)
     ascending = q.direction == "asc"
@@ -111,8 +141,15 @@ def fetch(session: Session, query: Any, sort: SortKey, ident: Any, q: ListQuery,
                 page, found = 1, []
     seek = bool(found)
     if not found:  # no cursor, or the rows around it are gone: count from the start
-        found = list(session.exec(_order(finder, sort.expr, ident, ascending, sort.nullable)
-                                  .offset((page - 1) * q.size).limit(q.size)).all())
+        offset = (page - 1) * q.size
+        target = jump(offset) if jump is not None and offset else None
+        if target is not None:
+            bound, skip = target
+            found = list(session.exec(_order(finder.where(bound), sort.expr, ident, ascending, sort.nullable)
+                                      .offset(skip).limit(q.size)).all())
+        if not found:  # no tally to place it (or it moved meanwhile): skip the keys before it
+            found = list(session.exec(_order(finder, sort.expr, ident, ascending, sort.nullable)
+                                      .offset(offset).limit(q.size)).all())
     if keys is None or not found:
         rows, edges = found, [(_ident_of(r), r[-1]) for r in found]
     else:

@@ -73,6 +73,16 @@ def test_every_sort_walks_by_cursor_on_postgres(postgres_app: None) -> None:
             paging_tests.walk(fetch_apps, {"sort": sort, "dir": direction, "size": "10"})
 
 
+def test_typed_pages_are_placed_by_the_tally_on_postgres(postgres_app: None) -> None:
+    import random
+
+    paging_tests._spread_over_months(random.Random(3))
+    admin = _actor("admin@example.com")
+    for params in ({}, {"statuses": "Approved,In Review"}, {"created_from": "2026-01-31", "created_to": "2026-03-02"}):
+        for direction in ("desc", "asc"):
+            paging_tests.assert_typed_pages_are_placed(admin, params, direction)
+
+
 def _tally_rows() -> set[tuple]:
     from stapp.db.engine import read_session
     from stapp.db.models import ApplicationTally as T

@@ -6,6 +6,7 @@ the pages reached by counting from the start: same rows, same order, no row twic
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from datetime import UTC, date, datetime
@@ -16,7 +17,7 @@ from sqlalchemy import event, update
 from stapp.db.engine import get_engine, read_session, write_session
 from stapp.db.models import FinanceApplication, Funding
 from stapp.domain.listing import Cursor, read_cursor
-from stapp.services import application_lists, funding_entries
+from stapp.services import application_lists, funding_entries, paging
 
 
 @contextmanager
@@ -211,3 +212,94 @@ def test_a_list_rewrites_the_address_bar_only_while_the_user_is_still_on_it():
     assert script.startswith("if ((window.location.pathname.replace(/\\/+$/, '') || '/') === "
                              "\"/accounting/funding-entries\")")
     assert script.endswith("window.history.replaceState(null, '', \"/accounting/funding-entries?page=2\")")
+
+
+def _spread_over_months(rng) -> None:  # noqa: ANN001
+    """Two hundred more applications over three months, several at the same instant (ties), some at the edges
+    of UTC days and months."""
+    from datetime import timedelta
+
+    with write_session() as s:
+        demo = s.exec(FinanceApplication.__table__.select()).mappings().all()
+        moments = [datetime(2026, 1, 30, tzinfo=UTC) + timedelta(hours=rng.randrange(24 * 70)) for _ in range(120)]
+        moments += [datetime(2026, 2, 1, tzinfo=UTC) - timedelta(microseconds=1)] * 20 + \
+            [datetime(2026, 3, 1, tzinfo=UTC)] * 20 + [moments[0]] * 40
+        for n, moment in enumerate(moments):
+            row = dict(demo[n % len(demo)])
+            row.pop("id")
+            row.update(reference=f"JUMP-{n}", idempotency_key=f"jump-{n}", created_at=moment,
+                       status=rng.choice(["Approved", "Declined", "In Review"]))
+            s.add(FinanceApplication(**row))
+
+
+def skipped_rows() -> AbstractContextManager[list[str]]:
+    """How many rows each statement issued meanwhile skipped (OFFSET), as numbers in strings."""
+
+    def offset(sql: str, params: object) -> str | None:
+        if "OFFSET" not in sql.upper():
+            return None
+        if isinstance(params, (tuple, list)):  # SQLite: OFFSET ? comes last
+            return str(params[-1])
+        named = re.search(r"OFFSET %\((\w+)\)s", sql)  # PostgreSQL: OFFSET %(param_n)s
+        return str(params[named.group(1)]) if named else "0"
+
+    return _listening(offset)
+
+
+@pytest.mark.parametrize("direction", ["desc", "asc"])
+@pytest.mark.parametrize("params", [{}, {"statuses": "Approved,In Review"}, {"created_from": "2026-01-31",
+                                    "created_to": "2026-03-02"}, {"created_from": "2026-02-01", "statuses": "Declined"}])
+def test_a_typed_page_is_placed_by_the_tally_and_skips_at_most_one_days_rows(actor_for, params, direction):
+    """A page typed into the URL (no cursor) of a list sorted by creation: the tally's day counts find its day,
+    so the page skips only rows of that day, and it is exactly the page counting from the start gives."""
+    import random
+
+    _spread_over_months(random.Random(3))
+    assert_typed_pages_are_placed(actor_for("admin@example.com"), params, direction)
+
+
+def assert_typed_pages_are_placed(acct, params: dict[str, str], direction: str) -> None:  # noqa: ANN001
+    """Every typed page of company Financing (after ``_spread_over_months``) equals its plain OFFSET page and
+    skips no more than the busiest day's rows."""
+    base = {**params, "sort": "created", "dir": direction, "size": "10"}
+
+    def page(n: int, *, jump: bool = True):  # noqa: ANN202
+        q = application_lists.parse_query({**base, "page": str(n)}, company=True)
+        with read_session() as s:
+            if jump:
+                return application_lists.company_applications(s, acct, q)
+            conds = application_lists._company_conds(acct, q)  # the same page with plain OFFSET, the reference
+            return application_lists._page(s, conds, q)
+
+    first = page(1)
+    assert first.pages >= 5
+    busiest_day = 60  # the forty ties, twenty at a month edge: no day has more
+    for n in range(2, first.pages + 1):
+        with skipped_rows() as skipped:
+            placed = page(n)
+        assert [r["id"] for r in placed.rows] == [r["id"] for r in page(n, jump=False).rows], (n, params)
+        assert skipped and all(int(k) <= busiest_day for k in skipped), (n, skipped)
+    assert page(first.pages + 3).page == first.pages  # past the end: the last page
+
+
+@pytest.mark.parametrize("direction", ["desc", "asc"])
+def test_a_typed_funding_entries_page_is_placed_by_the_tally(actor_for, direction):
+    from datetime import timedelta
+
+    _with_null_keys()
+    with write_session() as s:  # over two months, three a day
+        ids = sorted(s.exec(Funding.__table__.select().with_only_columns(Funding.id)).scalars().all())
+        for n, ident in enumerate(ids):
+            s.exec(update(Funding).where(Funding.id == ident).values(
+                created_at=datetime(2026, 1, 20, 12, tzinfo=UTC) + timedelta(hours=8 * n)))
+    acct = actor_for("accounting@example.com")
+    base = {"sort": "created", "dir": direction, "size": "5"}
+    with read_session() as s:
+        pages = funding_entries.list_entries(s, acct, funding_entries.parse_query(base)).pages
+        assert pages >= 2
+        for n in range(2, pages + 1):
+            q = funding_entries.parse_query({**base, "page": str(n)})
+            placed = funding_entries.list_entries(s, acct, q)
+            query, sort, keys = funding_entries._unordered(acct, q)
+            counted = paging.fetch(s, query, sort, Funding.id, q, pages, keys=keys)
+            assert [r["id"] for r in placed.rows] == [r[0] for r in counted.rows], n
