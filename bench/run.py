@@ -186,6 +186,33 @@ def _timed(fn, repeat: int) -> dict[str, float]:
             "p95_ms": round(samples[min(len(samples) - 1, int(len(samples) * 0.95))], 2)}
 
 
+def _replay(engine, session, call):  # noqa: ANN001, ANN202
+    """The floor of ``call``: the very statements it issues (captured once, with their parameters), run again
+    straight through the database driver on the session's own connection, with nothing built or formatted."""
+    from sqlalchemy import event
+
+    issued: list[tuple[str, object]] = []
+
+    def spy(conn, cursor, sql, params, context, executemany):  # noqa: ANN001, ARG001
+        issued.append((sql, params))
+
+    event.listen(engine, "before_cursor_execute", spy)
+    try:
+        call()
+    finally:
+        event.remove(engine, "before_cursor_execute", spy)
+    raw = session.connection().connection.dbapi_connection
+
+    def driver() -> None:
+        cur = raw.cursor()
+        for sql, params in issued:
+            cur.execute(sql, params)
+            cur.fetchall()
+        cur.close()
+
+    return driver
+
+
 def measure(url: str, repeat: int) -> list[dict]:
     from sqlmodel import Session
 
@@ -255,9 +282,13 @@ def measure(url: str, repeat: int) -> list[dict]:
                         query, sort, ident, keys = rows_query(q)
                         return paging.fetch(s, query, sort, ident, q, pages, keys=keys)
 
+                    whole = lambda q=q, s=s, f=run: f(s, actor, q)  # noqa: E731
+                    timed = _timed(whole, repeat)
+                    floor = _timed(_replay(engine, s, whole), repeat)
                     cases.append({"list": list_name, "filter": name, "page": page,
                                   "rows": _timed(rows, repeat), "summary": _timed(lambda q=q, s=s, f=summary: f(s, q), repeat),
-                                  **_timed(lambda q=q, s=s, f=run: f(s, actor, q), repeat)})
+                                  **timed, "driver": floor,
+                                  "overhead": round(timed["p50_ms"] / max(floor["p50_ms"], 1e-6), 2)})
     from stapp.services import funding as funding_svc
 
     def funding_tab():  # noqa: ANN202
@@ -381,10 +412,16 @@ def main() -> int:
             extra = f"  {c['bytes']:,} bytes of state" if "bytes" in c else ""
             rows = f"{c['rows']['p50_ms']}/{c['rows']['p95_ms']}" if "rows" in c else "-"
             summ = f"{c['summary']['p50_ms']}/{c['summary']['p95_ms']}" if "summary" in c else "-"
+            over = f"  {c['overhead']}x the driver" if "overhead" in c else ""
             print(f"  {c['list']:18} {c['filter']:26} {c['page']:>8} {rows:>16} {summ:>16} "
-                  f"{str(c['p50_ms']) + '/' + str(c['p95_ms']):>16}{extra}")
+                  f"{str(c['p50_ms']) + '/' + str(c['p95_ms']):>16}{extra}{over}")
         for r in refs:
             print(f"  {r['reference']:40} p50 {r['p50_ms']:>8} ms  (stapp {r['stapp_p50_ms']} ms, ratio {r['ratio']})")
+        overheads = sorted(c["overhead"] for c in cases if "overhead" in c)
+        results["runs"][name]["page_overhead"] = {"min": overheads[0], "median": statistics.median(overheads),
+                                                  "max": overheads[-1]}
+        print(f"  a whole page through stapp against the driver running the same statements: "
+              f"{overheads[0]}x to {overheads[-1]}x (median {statistics.median(overheads)}x)")
         if not args.no_app:
             import ws
 
