@@ -236,7 +236,7 @@ def measure(url: str, repeat: int) -> list[dict]:
         before = run(s, actor, parse({**params, "page": str(deep - 1)}))
         return parse({**params, "page": str(deep), "after": before.last})
 
-    from stapp.db.models import FinanceApplication, Funding
+    from stapp.db.models import ApplicationTally, FinanceApplication, Funding, FundingTally
     from stapp.services import paging
 
     entry_filters["created range, by ID"] = {**entry_filters["created range"], "sort": "id"}
@@ -247,15 +247,18 @@ def measure(url: str, repeat: int) -> list[dict]:
         "created range, by ID": {"created_from": "2026-01-01", "created_to": "2026-03-31", "sort": "id"},
         "combined": {"statuses": "Approved,In Review", "locations": "3,4,5", "created_from": "2025-06-01"},
     }
-    def entry_rows(q):  # noqa: ANN001, ANN202
-        """What Funding Entries hands paging.fetch: (rows query, sort key, id column, keys query)."""
+    def entry_rows(s, q):  # noqa: ANN001, ANN202
+        """What Funding Entries hands paging.fetch: (rows query, sort key, id column, keys query, jump)."""
         query, sort, keys = funding_entries._unordered(actor, q)
-        return query, sort, Funding.id, keys
+        return query, sort, Funding.id, keys, paging.by_tally(s, FundingTally, funding_entries.tally_where(actor, q),
+                                                              Funding.created_at, q)
 
-    def app_rows(q):  # noqa: ANN001, ANN202
+    def app_rows(s, q):  # noqa: ANN001, ANN202
         conds = application_lists._company_conds(actor, q)
         return (application_lists._unordered(conds, q), application_lists.SORT_KEYS[q.sort], FinanceApplication.id,
-                application_lists._keys(conds, q))
+                application_lists._keys(conds, q),
+                paging.by_tally(s, ApplicationTally, application_lists.tally_where(actor, q),
+                                FinanceApplication.created_at, q))
 
     lists = {
         "Funding Entries": (funding_entries.parse_query, funding_entries.list_entries, entry_filters, "25",
@@ -279,8 +282,8 @@ def measure(url: str, repeat: int) -> list[dict]:
                         q = parse({**params, "page": page, "size": size})
 
                     def rows(q=q, s=s, rows_query=rows_query, pages=pages):  # noqa: ANN202
-                        query, sort, ident, keys = rows_query(q)
-                        return paging.fetch(s, query, sort, ident, q, pages, keys=keys)
+                        query, sort, ident, keys, jump = rows_query(s, q)
+                        return paging.fetch(s, query, sort, ident, q, pages, keys=keys, jump=jump)
 
                     whole = lambda q=q, s=s, f=run: f(s, actor, q)  # noqa: E731
                     timed = _timed(whole, repeat)

@@ -492,7 +492,7 @@ class AuditEvent(SQLModel, table=True):
 
 class ApplicationTally(SQLModel, table=True):
     """Maintained by database triggers (``stapp/db/tally.py``), never written by the app: per UTC day
-    (grain ``d``) and month (``m``) of creation, location, status and stage, the count of applications and
+    (grain ``d``), month (``m``) and year (``y``) of creation, location, status and stage, the count of applications and
     their Amount Requested and Amount Financed sums. The company Financing summary reads it."""
 
     __tablename__ = "application_tally"
@@ -509,7 +509,7 @@ class ApplicationTally(SQLModel, table=True):
 
 class FundingTally(SQLModel, table=True):
     """Maintained by database triggers (``stapp/db/tally.py``), never written by the app: per UTC day (grain
-    ``d``) and month (``m``) of creation, location, status, outcome (``''``: none yet) and funder (``0``: No
+    ``d``), month (``m``) and year (``y``) of creation, location, status, outcome (``''``: none yet) and funder (``0``: No
     Funder), the count of fundings and their Amount Expected and Net Received sums. The Funding Entries
     summary reads it."""
 

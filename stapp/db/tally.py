@@ -1,10 +1,10 @@
 """Maintained aggregates behind the company summaries: ``application_tally`` and ``funding_tally``.
 
-Database triggers keep, for every combination of a few filter columns and every UTC day and month of
+Database triggers keep, for every combination of a few filter columns and every UTC day, month and year of
 ``created_at``, the count of rows and the sums of their amounts. They run inside the transaction that changes
 the source table (ORM writes and bulk statements alike), so a tally is exactly as current as the rows. The
-summary of a filtered list then adds up whole months plus the days at the edges of a date range: a few
-thousand small rows instead of a million.
+summary of a filtered list then adds up whole years, the months at their edges and the days at the edges of
+a date range: a few hundred or thousand small rows instead of a million.
 
 - ``application_tally`` (company Financing): location, status, stage (NULL stored as ``''``); count, Amount
   Requested, Amount Financed.
@@ -24,7 +24,7 @@ from typing import Any
 from sqlalchemy import and_, event, func, or_, select, text
 from sqlalchemy.engine import Connection
 
-from stapp.domain.listing import next_month, split_by_month
+from stapp.domain.listing import next_month, next_year, split_periods
 
 
 @dataclass(frozen=True)
@@ -70,12 +70,14 @@ ALL = (APPLICATIONS, FUNDINGS)
 
 
 def _sqlite_periods(created: str) -> tuple[tuple[str, str], ...]:
-    return (("d", f"substr({created}, 1, 10)"), ("m", f"substr({created}, 1, 7) || '-01'"))
+    return (("d", f"substr({created}, 1, 10)"), ("m", f"substr({created}, 1, 7) || '-01'"),
+            ("y", f"substr({created}, 1, 4) || '-01-01'"))
 
 
 def _postgres_periods(created: str) -> tuple[tuple[str, str], ...]:
     return (("d", f"({created} AT TIME ZONE 'UTC')::date"),
-            ("m", f"date_trunc('month', {created} AT TIME ZONE 'UTC')::date"))
+            ("m", f"date_trunc('month', {created} AT TIME ZONE 'UTC')::date"),
+            ("y", f"date_trunc('year', {created} AT TIME ZONE 'UTC')::date"))
 
 
 def _sqlite_upsert(spec: Spec, row: str, sign: str) -> str:
@@ -151,14 +153,11 @@ def rebuild(conn: Connection, spec: Spec) -> None:
 
 
 def period_clause(t: Any, start: date | None, end: date | None) -> Any | None:
-    """Tally rows covering the inclusive UTC day range ``start..end`` (``None``: open): the whole months from the
-    monthly rows, the days at the edges from the daily rows; None when the range is empty."""
-    months, days = split_by_month(start, end)
-    periods = []
-    if months is not None:
-        lo, hi = months
-        periods.append(and_(t.grain == "m", *([t.period >= lo] if lo else []), *([t.period <= hi] if hi else [])))
-    periods += [and_(t.grain == "d", t.period >= a, t.period <= b) for a, b in days]
+    """Tally rows covering the inclusive UTC day range ``start..end`` (``None``: open): the whole years from the
+    yearly rows, the whole months at their edges from the monthly rows, the days at the edges from the daily
+    rows (``split_periods``); None when the range is empty."""
+    periods = [and_(t.grain == grain, *([t.period >= lo] if lo else []), *([t.period <= hi] if hi else []))
+               for grain, lo, hi in split_periods(start, end)]
     return or_(*periods) if periods else None
 
 
@@ -167,22 +166,24 @@ def locate(session: Any, t: Any, conds: list, offset: int, *, descending: bool) 
     ``descending``), and how many rows of that day come before it; None past the end.
 
     ``conds`` are the list's tally conditions, ``period_clause`` last: a page typed deep into a list sorted by
-    creation then skips at most one day's rows, however deep (``paging.fetch``'s ``jump``). The monthly rows
-    find the month, the daily rows of that month the day: two small grouped reads of the tally."""
+    creation then skips at most one day's rows, however deep (``paging.fetch``'s ``jump``). The yearly and
+    monthly rows find the year or month, the finer rows inside it the day: a few small grouped reads."""
     *dims, period = conds
-    found = _walk(session.execute(select(t.period, t.grain, func.sum(t.n)).where(and_(*dims, period))
-                                  .group_by(t.period, t.grain)).all(), offset, descending)
-    if found is None:
-        return None
-    (start, grain), skip = found
-    if grain == "d":
-        return start, skip
-    month_end = next_month(start)
-    days = session.execute(select(t.period, t.grain, func.sum(t.n))
-                           .where(and_(*dims, t.grain == "d", t.period >= start, t.period < month_end))
-                           .group_by(t.period, t.grain)).all()
-    found = _walk(days, skip, descending)
+
+    def counts(*where: Any) -> list:
+        return session.execute(select(t.period, t.grain, func.sum(t.n)).where(and_(*dims, *where))
+                               .group_by(t.period, t.grain)).all()
+
+    found = _walk(counts(period), offset, descending)
+    while found is not None and found[0][1] != "d":
+        (start, grain), skip = found
+        finer, end = _FINER[grain]
+        found = _walk(counts(t.grain == finer, t.period >= start, t.period < end(start)), skip, descending)
     return None if found is None else (found[0][0], found[1])
+
+
+# Inside a year, its months; inside a month, its days: (the finer grain, the start of the next period).
+_FINER = {"y": ("m", next_year), "m": ("d", next_month)}
 
 
 def _walk(buckets: list, offset: int, descending: bool) -> tuple[tuple[date, str], int] | None:

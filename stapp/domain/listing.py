@@ -181,6 +181,33 @@ def _previous_month(day: date) -> date:
     return date(day.year - (day.month == 1), (day.month - 2) % 12 + 1, 1)
 
 
+def next_year(day: date) -> date:
+    """The first day of the year after ``day``'s."""
+    return date(day.year + 1, 1, 1)
+
+
+def split_periods(start: date | None, end: date | None) -> list[tuple[str, date | None, date | None]]:
+    """Cover the inclusive day range ``start..end`` (``None``: open) with whole years, then whole months, then
+    days: ``(grain, first, last)`` with grain ``y``, ``m`` or ``d`` and the first and last period starts
+    (January 1st, the 1st of a month, a day), ``None`` where the range is open. An empty range gives ``[]``.
+    """
+    months, days = split_by_month(start, end)
+    parts: list[tuple[str, date | None, date | None]] = [("d", a, b) for a, b in days]
+    if months is None:
+        return parts
+    lo, hi = months
+    first_year = None if lo is None else (lo if lo.month == 1 else next_year(lo))
+    last_year = None if hi is None else (date(hi.year, 1, 1) if hi.month == 12 else date(hi.year - 1, 1, 1))
+    if first_year is not None and last_year is not None and first_year > last_year:
+        return [("m", lo, hi), *parts]  # no whole year inside
+    parts.insert(0, ("y", first_year, last_year))
+    if lo is not None and lo.month != 1:
+        parts.append(("m", lo, date(lo.year, 12, 1)))
+    if hi is not None and hi.month != 12:
+        parts.append(("m", date(hi.year, 1, 1), hi))
+    return parts
+
+
 def split_by_month(start: date | None, end: date | None) -> tuple[tuple[date | None, date | None] | None,
                                                                  list[tuple[date, date]]]:
     """Cover the inclusive day range ``start..end`` (``None``: open) with whole months plus edge days.

@@ -12,12 +12,13 @@ from sqlmodel import select
 
 from stapp.db.engine import read_session, write_session
 from stapp.db.models import FinanceApplication, Location
-from stapp.domain.listing import split_by_month
+from stapp.domain.listing import split_by_month, split_periods
 from stapp.services import application_lists as lists
 
 STATUSES = ["Approved", "Declined", "Pre-Qualified", "In Review", "Not Submitted", "Outcome Unknown"]
 STAGES = ["decisioned", "underwriting", "funded", lists.NO_STAGE]
-EDGES = [date(2026, 1, 31), date(2026, 2, 1), date(2026, 2, 28), date(2026, 3, 1), date(2025, 12, 31)]
+EDGES = [date(2026, 1, 31), date(2026, 2, 1), date(2026, 2, 28), date(2026, 3, 1), date(2025, 12, 31),
+         date(2024, 12, 31), date(2025, 1, 1), date(2024, 6, 30)]  # year edges, and ranges over a whole year
 
 
 def edge_moment(rng: random.Random) -> datetime:
@@ -160,6 +161,29 @@ def test_split_by_month_covers_every_day_exactly_once(start, end):
         covered += [date.fromordinal(o) for o in range(a.toordinal(), b.toordinal() + 1)]
     wanted = [date.fromordinal(o) for o in range(lo.toordinal(), hi.toordinal() + 1)] if lo <= hi else []
     assert sorted(covered) == wanted
+
+
+@pytest.mark.parametrize("start,end", [(None, None), (date(2024, 1, 1), None), (None, date(2025, 12, 31)),
+                                       (date(2024, 3, 15), date(2026, 2, 10)), (date(2024, 1, 1), date(2025, 12, 31)),
+                                       (date(2024, 12, 1), date(2025, 1, 31)), (date(2025, 1, 1), date(2025, 1, 1)),
+                                       (date(2023, 12, 31), date(2026, 1, 1)), (date(2026, 2, 1), date(2026, 1, 1)),
+                                       (date(2024, 2, 15), date(2024, 12, 31)), (date(2025, 3, 1), None)])
+def test_split_periods_covers_every_day_exactly_once_with_the_fewest_periods(start, end):
+    parts = split_periods(start, end)
+    lo, hi = (start or date(2021, 1, 1)), (end or date(2028, 12, 31))
+    covered: list[date] = []
+    for o in range(lo.toordinal(), hi.toordinal() + 1):
+        day = date.fromordinal(o)
+        starts = {"y": day.replace(month=1, day=1), "m": day.replace(day=1), "d": day}
+        covered += [day for grain, a, b in parts if (a is None or starts[grain] >= a) and (b is None or starts[grain] <= b)]
+    wanted = [date.fromordinal(o) for o in range(lo.toordinal(), hi.toordinal() + 1)] if lo <= hi else []
+    assert covered == wanted
+    for grain, a, b in parts:  # periods are whole: a year part starts on January 1st, a month part on the 1st
+        for bound in (a, b):
+            assert bound is None or grain == "d" or (bound.day == 1 and (grain == "m" or bound.month == 1))
+    whole_years = [y for y in range(lo.year, hi.year + 1) if lo <= date(y, 1, 1) and date(y, 12, 31) <= hi]
+    if whole_years and lo <= hi:  # every whole year is read as one row, not as its months
+        assert ("y" in {g for g, _, _ in parts})
 
 
 def test_a_rebuild_from_scratch_agrees_with_the_triggers(actor_for):
