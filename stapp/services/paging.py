@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, or_, tuple_
@@ -99,11 +99,15 @@ def by_tally(session: Session, t: Any, where: list | None, created: Any, q: List
         found = tally.locate(session, t, where, offset, descending=descending)
         if found is None:
             return None
-        day, skip = found
-        start = datetime(day.year, day.month, day.day, tzinfo=UTC)
-        return (created < start + timedelta(days=1) if descending else created >= start), skip
+        first, after, skip = found
+        bound = created < _utc(after) if descending else created >= _utc(first)
+        return bound, skip
 
     return place
+
+
+def _utc(day: date) -> datetime:
+    return datetime(day.year, day.month, day.day, tzinfo=UTC)
 
 
 def fetch(session: Session, query: Any, sort: SortKey, ident: Any, q: ListQuery, pages: int,
