@@ -3,7 +3,8 @@
 A page is ordered by ``(key, id)``: ascending puts NULL keys first, descending puts them last, so one order is
 the exact reverse of the other. Next and Previous carry a cursor (the key and id of the row at the page's
 edge) and the following page is the next ``size`` rows after it in index order: no OFFSET scan, however
-deep. A page reached without a usable cursor (a typed URL, a changed sort) falls back to OFFSET.
+deep. A page reached without a usable cursor (a typed URL, a changed sort) is placed by the list's tally
+when it is sorted by creation (``by_tally``), else it falls back to OFFSET over ids and keys.
 """
 
 from __future__ import annotations
@@ -83,8 +84,8 @@ def ordered(query: Any, sort: SortKey, ident: Any, q: ListQuery) -> Any:
 
 
 # Where a page typed into the URL starts without skipping rows from the top: given the number of rows before
-# it, a condition that leaves out the rows before its day and how many rows of that day still come first
-# (see tally.locate); None when it cannot tell.
+# it, a condition that leaves out the rows before its period (a day or a month) and how many rows of that
+# period still come first (see tally.locate); None when it cannot tell.
 Jump = Callable[[int], "tuple[ColumnElement[bool], int] | None"]
 
 
@@ -120,8 +121,8 @@ def fetch(session: Session, query: Any, sort: SortKey, ident: Any, q: ListQuery,
     and reads the rows of just that page by id. A date range sorted by another column and a page typed into
     the URL (OFFSET) get cheaper by the width of a row and its joins.
 
-    ``jump``, when given, places a typed page (no cursor) from a tally's day counts: it is then read past a
-    bound on the sort key, skipping at most one day's rows instead of every row before it.
+    ``jump``, when given, places a typed page (no cursor) from a tally's counts: it is then read past a bound
+    on the sort key, skipping only rows of one day or month instead of every row before it.
     """
     page = min(max(q.page, 1), pages)
     ascending = q.direction == "asc"
