@@ -39,6 +39,7 @@ def generate(url: str, *, locations: int, customers: int, applications: int, fun
 
     import stapp.db.models as m
     from stapp.db import changes, tally
+    from stapp.db import statistics as planner_statistics
     from stapp.db.engine import make_engine
 
     engine = make_engine(url)
@@ -157,6 +158,7 @@ def generate(url: str, *, locations: int, customers: int, applications: int, fun
     else:
         with engine.begin() as conn:
             conn.exec_driver_sql("ANALYZE")
+            planner_statistics.forget(conn)  # the tallies plan best without (stapp/db/statistics.py)
     engine.dispose()
 
 

@@ -19,13 +19,16 @@ depends_on: Union[str, Sequence[str], None] = None
 
 def upgrade() -> None:
     """The triggers now also keep a row per UTC year: a summary without a date range (every list's first view)
-    adds up a few years instead of every month. Replace the triggers and recount both tallies."""
-    from stapp.db import tally
+    adds up a few years instead of every month. Replace the triggers and recount both tallies. On SQLite, drop
+    the tallies' planner statistics, which the grains' skew made mislead (stapp/db/statistics.py)."""
+    from stapp.db import statistics, tally
 
     for spec in tally.ALL:
         tally.uninstall(op.get_bind(), spec)
         tally.install(op.get_bind(), spec)
         tally.rebuild(op.get_bind(), spec)
+    if op.get_bind().dialect.name == "sqlite":
+        statistics.forget(op.get_bind())
 
 
 def downgrade() -> None:
