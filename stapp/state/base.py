@@ -96,7 +96,7 @@ class AppState(rx.State):
         ):
             setattr(self, flag, False)
 
-    def _apply_actor(self, actor: Actor, session: Session | None = None) -> None:
+    def _apply_actor(self, actor: Actor, session: Session) -> None:
         g = actor.grants
         self.user_name = actor.name
         self.user_email = actor.email
@@ -106,13 +106,7 @@ class AppState(rx.State):
         self.can_account_management = g.allows(Permission.ACCOUNT_MANAGEMENT_VIEW)
         self.can_integrations = g.allows(Permission.INTEGRATIONS_VIEW)
         self.can_funding_catalogs = g.allows(Permission.FUNDING_CATALOGS_MANAGE)
-        if self.can_company_accounting and session is not None:
-            self.can_company_financing = financing_setup.financing_available(session)
-        elif self.can_company_accounting:
-            with read_session() as own:
-                self.can_company_financing = financing_setup.financing_available(own)
-        else:
-            self.can_company_financing = False
+        self.can_company_financing = self.can_company_accounting and financing_setup.financing_available(session)
 
     @rx.event
     def check_session(self):
