@@ -159,15 +159,16 @@ class AppPage:
     version: str = ""  # a customer's list: what changes when any of its rows does (``customer_version``)
 
 
+# Count, Amount Requested and Amount Financed summed straight from the applications.
+_TOTALS = (func.count(FinanceApplication.id),
+           func.coalesce(func.sum(FinanceApplication.amount_requested_cents), 0),
+           func.coalesce(func.sum(func.coalesce(FinanceApplication.amount_financed_cents, 0)), 0))
+
+
 def _counted(session: Session, conds: list) -> tuple[int, int, int]:
-    """Count and sums straight from the applications (a customer's few rows; the reference in tests)."""
-    return session.exec(
-        select(
-            func.count(FinanceApplication.id),
-            func.coalesce(func.sum(FinanceApplication.amount_requested_cents), 0),
-            func.coalesce(func.sum(func.coalesce(FinanceApplication.amount_financed_cents, 0)), 0),
-        ).where(and_(*conds))
-    ).one()
+    """Count and sums straight from the applications (a rep filter, which the tally lacks; the reference in
+    tests)."""
+    return session.exec(select(*_TOTALS).where(and_(*conds))).one()
 
 
 def tally_where(actor: Actor, q: ListQuery) -> list | None:
@@ -221,12 +222,7 @@ def customer_version(session: Session, conds: list) -> tuple[int, int, int, str]
     """Count and sums of a customer's (filtered) applications, and a fingerprint that changes whenever one
     of them is added, removed or changed (its count and latest ``updated_at``), in one statement."""
     count, requested, financed, latest = session.exec(
-        select(
-            func.count(FinanceApplication.id),
-            func.coalesce(func.sum(FinanceApplication.amount_requested_cents), 0),
-            func.coalesce(func.sum(func.coalesce(FinanceApplication.amount_financed_cents, 0)), 0),
-            func.max(FinanceApplication.updated_at),
-        ).where(and_(*conds))
+        select(*_TOTALS, func.max(FinanceApplication.updated_at)).where(and_(*conds))
     ).one()
     return count, requested, financed, f"{count}:{latest}"
 
