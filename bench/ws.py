@@ -79,6 +79,20 @@ def prepare(url: str, sessions: int) -> list[str]:
     return tokens
 
 
+def release_reconciler(url: str) -> None:
+    """Give the reconciler's lease back to the app (``prepare`` took it so its passes stay out of the timings)."""
+    from sqlmodel import Session, delete
+
+    from stapp.db.engine import make_engine
+    from stapp.db.models import Lease
+
+    engine = make_engine(url)
+    with Session(engine) as s:
+        s.exec(delete(Lease).where(Lease.name == "reconciler", Lease.holder == "bench"))
+        s.commit()
+    engine.dispose()
+
+
 def start_backend(url: str, port: int, log_path: Path, extra_env: dict[str, str] | None = None) -> subprocess.Popen:
     from stapp.cli import _env
     from stapp.settings import ensure_local_secrets
@@ -128,6 +142,21 @@ def rss_bytes(proc: subprocess.Popen) -> int:
     for p in [root, *root.children(recursive=True)]:
         try:
             total += p.memory_info().rss
+        except psutil.NoSuchProcess:
+            pass
+    return total
+
+
+def cpu_seconds(proc: subprocess.Popen) -> float:
+    """User + system CPU of the process and its children (the backend's workers), so far."""
+    import psutil
+
+    root = psutil.Process(proc.pid)
+    total = 0.0
+    for p in [root, *root.children(recursive=True)]:
+        try:
+            times = p.cpu_times()
+            total += times.user + times.system
         except psutil.NoSuchProcess:
             pass
     return total
@@ -346,8 +375,11 @@ def _customer_count(url: str) -> int:
     return _count(url, Customer.id)
 
 
-async def _submissions(port: int, sim_port: int, tokens: list[str], url: str) -> dict:
-    """1 then 50 sessions submit an application each (new customers), timed until the decision arrives."""
+async def _submissions(port: int, sim_port: int, tokens: list[str], url: str, backend: subprocess.Popen | None = None,
+                       simulator: subprocess.Popen | None = None) -> dict:
+    """1 then 50 sessions submit an application each (new customers), timed until the decision arrives; with the
+    processes given, also the CPU the backend and the simulator spent per submission while the 50 were under way
+    (what bounds the time of 50 at once on two cores)."""
     import httpx
 
     out: dict = {}
@@ -358,6 +390,7 @@ async def _submissions(port: int, sim_port: int, tokens: list[str], url: str) ->
     used: list[int] = []
     for label, n, rounds in (("1 at a time", 1, 10), ("50 at a time", 50, 2)):
         samples: list[float] = []
+        cpu = {"backend": 0.0, "simulator": 0.0, "wall": 0.0}
         for r in range(rounds):
             ids = [first_customer + submitted + i for i in range(n)]
             clients = [Client(port, tokens[i], page=f"/customers/{cid}/financing", query={"id": str(cid)},
@@ -376,18 +409,33 @@ async def _submissions(port: int, sim_port: int, tokens: list[str], url: str) ->
                 except TimeoutError:
                     missing += 1  # no decision in the browser within 60 s: reported, never hidden
 
+            before = (cpu_seconds(backend) if backend else 0.0, cpu_seconds(simulator) if simulator else 0.0,
+                      time.perf_counter())
             await asyncio.gather(*(submit(i, c) for i, c in enumerate(clients)))
+            cpu["wall"] += time.perf_counter() - before[2]
+            cpu["backend"] += (cpu_seconds(backend) - before[0]) if backend else 0.0
+            cpu["simulator"] += (cpu_seconds(simulator) - before[1]) if simulator else 0.0
             submitted += n
             used += ids
             await asyncio.gather(*(c.close() for c in clients))
         out[label] = _p(samples) if samples else {"p50_ms": None, "p95_ms": None, "changes": 0}
-        print(f"  submissions {label}: decision in the browser p50/p95 {out[label]['p50_ms']}/{out[label]['p95_ms']} ms",
-              flush=True)
+        cpu_note = ""
+        if backend is not None:
+            out[label]["backend_cpu_ms_per_submission"] = round(cpu["backend"] * 1000 / (n * rounds), 1)
+            out[label]["simulator_cpu_ms_per_submission"] = round(cpu["simulator"] * 1000 / (n * rounds), 1)
+            out[label]["backend_cpu_share_of_wall"] = round(cpu["backend"] / cpu["wall"], 2) if cpu["wall"] else None
+            cpu_note = (f"; backend CPU {out[label]['backend_cpu_ms_per_submission']} ms per submission "
+                        f"({out[label]['backend_cpu_share_of_wall']} cores busy), simulator "
+                        f"{out[label]['simulator_cpu_ms_per_submission']} ms")
+        print(f"  submissions {label}: decision in the browser p50/p95 {out[label]['p50_ms']}/{out[label]['p95_ms']} ms"
+              f"{cpu_note}", flush=True)
     # A submission whose answer was lost (a read timeout or a dropped connection: "The provider did not answer in
     # time") is Outcome Unknown until the reconciler asks the provider by its idempotency key and, if it never
     # arrived, sends it again with the same key. Count the simulator once that has run (at most a minute).
     unknown = await asyncio.to_thread(_unknown_count, url, used, since)
     out["outcome_unknown"], waited = unknown, 0.0
+    if unknown:  # the bench held the reconciler's lease while timing; hand it back so the app's reconciler runs
+        await asyncio.to_thread(release_reconciler, url)
     while unknown and waited < 60:
         await asyncio.sleep(1)
         waited += 1
@@ -430,7 +478,7 @@ def measure(url: str, *, counts: tuple[int, ...] = (1, 10, 50), rounds: int = 8,
             result = asyncio.run(_run(port, tokens, counts, rounds, proc, redis_url))
             result["stack"] = (f"state in Redis, {workers} workers" if redis_url else "state on disk, 1 worker")
             result["submissions"] = {"provider_latency_ms": latency_ms,
-                                     **asyncio.run(_submissions(port, sim_port, tokens, url))}
+                                     **asyncio.run(_submissions(port, sim_port, tokens, url, proc, sim))}
             return result
         finally:
             stop_backend(proc)

@@ -2,6 +2,10 @@
 
 import reflex as rx
 
+# Imported at start: Reflex imports reflex.model (and alembic with it) on the first event with a dict argument,
+# on the event loop, which otherwise stalls every session of a fresh worker for about 0.2 s.
+import reflex.model  # noqa: F401
+
 import stapp.db.models  # noqa: F401  (migrations see every table)
 from stapp.api import build_api
 from stapp.pages.admin_catalogs import catalogs_page

@@ -362,18 +362,29 @@ class ProviderClient:
 # --- the one shared HTTP client per process ------------------------------------------------------
 
 _shared: httpx.AsyncClient | None = None
+# Requests in flight to the provider at once, per process. Every submission holds one for the provider's whole
+# answer (hundreds of milliseconds), so this is how many users of one worker can be waiting on it together:
+# at 20, the 21st of fifty reps submitting at once queued behind a full answer before its request even left.
+MAX_CONNECTIONS = 100
+MAX_KEEPALIVE = 50
+# An idle connection is dropped after this many seconds, below the 5 s after which common servers (uvicorn, so
+# the simulator, among them) close theirs: reusing one the server is closing at that instant fails as a ReadError,
+# and a submission sent on it would be Outcome Unknown for nothing (seen once in 110 in ``make bench``).
+KEEPALIVE_EXPIRY = 3.0
 
 
 def get_http_client() -> httpx.AsyncClient:
     """Return the process-wide ``httpx.AsyncClient`` (created on first use) with explicit timeouts.
 
-    Connect 3 s, read 10 s, write 5 s, pool 5 s; redirects are not followed.
+    Connect 3 s, read 10 s, write 5 s, pool 5 s; up to ``MAX_CONNECTIONS`` requests at once; redirects are not
+    followed.
     """
     global _shared
     if _shared is None or _shared.is_closed:
         _shared = httpx.AsyncClient(
             timeout=DEFAULT_TIMEOUT,
-            limits=httpx.Limits(max_connections=20, max_keepalive_connections=10),
+            limits=httpx.Limits(max_connections=MAX_CONNECTIONS, max_keepalive_connections=MAX_KEEPALIVE,
+                                keepalive_expiry=KEEPALIVE_EXPIRY),
             follow_redirects=False,
         )
     return _shared

@@ -251,3 +251,14 @@ def test_running_a_submission_twice_sends_it_once(db, monkeypatch):
     for _ in range(2):
         asyncio.run(FinancingState.event_handlers["run_submission"].fn(tab, app_id))
     assert sent == [app_id]
+
+
+def test_the_app_imports_at_start_what_the_first_form_event_would_import_mid_session():
+    """Reflex imports ``reflex.model`` (and alembic with it) when it first transforms a dict argument, on the
+    event loop: a submission's form would stall every session of a fresh worker. The app imports it at start."""
+    import subprocess
+    import sys
+
+    probe = "import sys, stapp.stapp; print('reflex.model' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120, check=True)
+    assert out.stdout.strip().splitlines()[-1] == "True"

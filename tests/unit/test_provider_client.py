@@ -590,6 +590,8 @@ async def test_the_shared_http_client_is_one_per_process_with_explicit_timeouts(
         assert get_http_client() is first
         assert first.timeout == DEFAULT_TIMEOUT
         assert (first.timeout.connect, first.timeout.read, first.timeout.write, first.timeout.pool) == (3, 10, 5, 5)
+        # idle connections are dropped before a server with the common 5 s keep-alive closes them under us
+        assert first._transport._pool._keepalive_expiry < 5
     finally:
         await close_http_client()
 
@@ -597,3 +599,40 @@ async def test_the_shared_http_client_is_one_per_process_with_explicit_timeouts(
     second = get_http_client()
     assert second is not first
     await close_http_client()
+
+
+async def test_fifty_requests_are_in_flight_to_the_provider_at_once():
+    """Fifty reps submitting together: every request reaches the provider while the others wait for their
+    answers (a pool of 20 held the 21st back until a whole answer came in)."""
+    import asyncio
+
+    want, open_now, peak = 50, 0, 0
+    everyone = asyncio.Event()
+
+    async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        nonlocal open_now, peak
+        await reader.readuntil(b"\r\n\r\n")
+        open_now += 1
+        peak = max(peak, open_now)
+        if open_now >= want:
+            everyone.set()
+        try:
+            await asyncio.wait_for(everyone.wait(), 10)  # answer only once all fifty are waiting together
+        except TimeoutError:
+            pass
+        body = b'{"status":"ok","environment":"sandbox","time":"2026-01-01T00:00:00Z"}'
+        writer.write(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s"
+                     % (len(body), body))
+        await writer.drain()
+        open_now -= 1
+        writer.close()
+
+    server = await asyncio.start_server(serve, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    try:
+        client = ProviderClient(get_http_client(), f"http://127.0.0.1:{port}", "tok", max_retries=0)
+        await asyncio.gather(*(client.ping() for _ in range(want)), return_exceptions=True)
+    finally:
+        server.close()
+        await close_http_client()
+    assert peak == want
