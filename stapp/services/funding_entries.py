@@ -11,6 +11,7 @@ import io
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import and_, case, exists, false, func, or_
@@ -182,10 +183,19 @@ class EntriesPage:
 def _unordered(actor: Actor, q: ListQuery) -> tuple[Any, SortKey, Any]:
     """The list's rows for ``q`` (filters only), with the sort key as the last column; its sort key; and the
     same filter on the id and the sort key alone, joining only what the key needs (see paging.fetch)."""
+    query, sort, keys = _shape(q.sort, utcnow().date())
+    where = and_(*_where(actor, q))
+    return query.where(where), sort, keys.where(where)
+
+
+@lru_cache(maxsize=32)
+def _shape(sort_name: str, today: date) -> tuple[Any, SortKey, Any]:
+    """What every page of one sort shares on one UTC day, built once: the columns, the joins and the sort key.
+    Building them took about 2.7 ms a call, more than the page's SQL (statements are immutable, and
+    ``.where`` on one returns a new one, so sharing them between sessions and threads is safe)."""
     funder = aliased(CatalogEntry)
     ftype = aliased(CatalogEntry)
     remaining = func.coalesce(Funding.amount_expected_cents, 0) - Funding.net_received_cents
-    where = _where(actor, q)
     sort = {
         "id": SortKey(Funding.id, "int", nullable=False),
         "created": SortKey(Funding.created_at, "datetime", nullable=False),
@@ -195,7 +205,7 @@ def _unordered(actor: Actor, q: ListQuery) -> tuple[Any, SortKey, Any]:
         "funder": SortKey(funder.name, "str"),
         "status": SortKey(Funding.status, "str", nullable=False),
         "outcome": SortKey(Funding.outcome, "str"),
-    }[q.sort]
+    }[sort_name]
     query = (
         select(
             Funding.id,
@@ -213,7 +223,7 @@ def _unordered(actor: Actor, q: ListQuery) -> tuple[Any, SortKey, Any]:
             Funding.date_expected,
             Funding.created_at,
             Funding.holdback_cents,
-            _held_back(utcnow().date()),
+            _held_back(today),
             Funding.holdback_release_date,
             case((_risk(), 1), else_=0),
             sort.expr,
@@ -222,14 +232,13 @@ def _unordered(actor: Actor, q: ListQuery) -> tuple[Any, SortKey, Any]:
         .join(Location, Location.id == Funding.location_id)
         .join(funder, funder.id == Funding.funder_id, isouter=True)
         .join(ftype, ftype.id == Funding.funding_type_id, isouter=True)
-        .where(and_(*where))
     )
     keys = select(Funding.id, sort.expr).select_from(Funding)
-    if q.sort == "customer":
+    if sort_name == "customer":
         keys = keys.join(Customer, Customer.id == Funding.customer_id)
-    elif q.sort == "funder":
+    elif sort_name == "funder":
         keys = keys.join(funder, funder.id == Funding.funder_id, isouter=True)
-    return query, sort, keys.where(and_(*where))
+    return query, sort, keys
 
 
 def _select_rows(actor: Actor, q: ListQuery):  # noqa: ANN202

@@ -146,3 +146,31 @@ def test_holdback_filters_due_in_the_next_30_days_and_released(actor_for):
     assert (row["held_back"], row["holdback_release_date"]) == ("$400.00", (today + timedelta(days=10)).isoformat())
     gone = next(r for r in _list(acct, holdbacks="released", size=100).rows if r["id"] == ids[3])
     assert gone["held_back"] == "$0.00"
+
+
+def test_held_back_follows_the_utc_day_though_the_list_statement_is_built_once_a_day(actor_for, monkeypatch):
+    """The list's columns are built once per sort and UTC day (``_shape``); the day a holdback is released on,
+    the next page shows it no longer held back, without a restart."""
+    from datetime import UTC, datetime, time, timedelta
+
+    from stapp.db.engine import write_session
+    from stapp.db.types import utcnow
+
+    today = utcnow().date()
+    with write_session() as s:
+        funding = s.exec(select(Funding).order_by(Funding.id)).first()
+        funding.holdback_cents, funding.holdback_release_date = 25000, today + timedelta(days=1)
+        s.add(funding)
+        fid = funding.id
+    acct = actor_for("accounting@example.com")
+    svc._shape.cache_clear()
+
+    def held(**params) -> str:
+        return next(r for r in _list(acct, size=100, **params).rows if r["id"] == fid)["held_back"]
+
+    assert held(sort="id", dir="asc") == "$250.00"
+    assert held(sort="id", dir="asc") == "$250.00"
+    assert svc._shape.cache_info().hits >= 1  # the second page reused the first page's statement
+    tomorrow = datetime.combine(today + timedelta(days=1), time(0, 0, 1), tzinfo=UTC)
+    monkeypatch.setattr(svc, "utcnow", lambda: tomorrow)
+    assert held(sort="id", dir="asc") == "$0.00"
