@@ -26,6 +26,8 @@ import subprocess
 import sys
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -48,20 +50,33 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+@contextmanager
+def _bench_session(url: str) -> Iterator:
+    """A session on the bench database, on an engine of its own that is disposed of afterwards."""
+    from sqlmodel import Session
+
+    from stapp.db.engine import make_engine
+
+    engine = make_engine(url)
+    try:
+        with Session(engine) as s:
+            yield s
+    finally:
+        engine.dispose()
+
+
 def prepare(url: str, sessions: int) -> list[str]:
     """Make the bench database usable by the app: the add-on on, a user allowed everything everywhere, the
     periodic reconciler leased away (its pass is not what is measured), and ``sessions`` signed-in sessions."""
-    from sqlmodel import Session, delete, select
+    from sqlmodel import delete, select
 
-    from stapp.db.engine import make_engine
     from stapp.db.models import AddOn, Group, GroupPermission, Lease, User, UserGroup
     from stapp.domain.financing import ADDON_CONSUMER_FINANCING
     from stapp.domain.permissions import Permission
     from stapp.services import auth
 
-    engine = make_engine(url)
     email, password = "bench-ws@example.com", "bench-ws-password"
-    with Session(engine) as s:
+    with _bench_session(url) as s:
         s.exec(delete(Lease).where(Lease.name == "reconciler"))
         s.add(Lease(name="reconciler", holder="bench", expires_at=datetime.now(UTC) + timedelta(days=1)))
         s.merge(AddOn(key=ADDON_CONSUMER_FINANCING, enabled=True))
@@ -75,22 +90,18 @@ def prepare(url: str, sessions: int) -> list[str]:
         s.commit()
         tokens = [auth.sign_in(s, email, password) for _ in range(sessions)]
         s.commit()
-    engine.dispose()
     return tokens
 
 
 def release_reconciler(url: str) -> None:
     """Give the reconciler's lease back to the app (``prepare`` took it so its passes stay out of the timings)."""
-    from sqlmodel import Session, delete
+    from sqlmodel import delete
 
-    from stapp.db.engine import make_engine
     from stapp.db.models import Lease
 
-    engine = make_engine(url)
-    with Session(engine) as s:
+    with _bench_session(url) as s:
         s.exec(delete(Lease).where(Lease.name == "reconciler", Lease.holder == "bench"))
         s.commit()
-    engine.dispose()
 
 
 def start_backend(url: str, port: int, log_path: Path, extra_env: dict[str, str] | None = None) -> subprocess.Popen:
@@ -134,32 +145,28 @@ def stop_backend(proc: subprocess.Popen) -> None:
             pass
 
 
-def rss_bytes(proc: subprocess.Popen) -> int:
-    import psutil
-
-    root = psutil.Process(proc.pid)
-    total = 0
-    for p in [root, *root.children(recursive=True)]:
-        try:
-            total += p.memory_info().rss
-        except psutil.NoSuchProcess:
-            pass
-    return total
-
-
-def cpu_seconds(proc: subprocess.Popen) -> float:
-    """User + system CPU of the process and its children (the backend's workers), so far."""
+def _tree_sum(proc: subprocess.Popen, read) -> float:  # noqa: ANN001
+    """``read(p)`` summed over the process and its children (the backend's workers); one that exits meanwhile
+    counts nothing."""
     import psutil
 
     root = psutil.Process(proc.pid)
     total = 0.0
     for p in [root, *root.children(recursive=True)]:
         try:
-            times = p.cpu_times()
-            total += times.user + times.system
+            total += read(p)
         except psutil.NoSuchProcess:
             pass
     return total
+
+
+def rss_bytes(proc: subprocess.Popen) -> int:
+    return int(_tree_sum(proc, lambda p: p.memory_info().rss))
+
+
+def cpu_seconds(proc: subprocess.Popen) -> float:
+    """User + system CPU of the process and its children, so far."""
+    return _tree_sum(proc, lambda p: sum(p.cpu_times()[:2]))
 
 
 NAMES: dict[str, str] = {}
@@ -325,33 +332,23 @@ def start_simulator(port: int, latency_ms: int, log_path: Path) -> subprocess.Po
 
 def use_simulator(url: str) -> None:
     """Point the bench's provider at the simulator: its real bearer token, encrypted as the admin page stores it."""
-    from sqlmodel import Session
-
     from stapp.db import crypto
-    from stapp.db.engine import make_engine
     from stapp.db.models import FinanceProvider
 
-    engine = make_engine(url)
-    with Session(engine) as s:
+    with _bench_session(url) as s:
         provider = s.get(FinanceProvider, 1)
         provider.token_ciphertext, provider.environment, provider.active = crypto.encrypt(SIM_TOKEN), "Development", True
         s.add(provider)
         s.commit()
-    engine.dispose()
 
 
 def _count(url: str, column, *where) -> int:  # noqa: ANN001
     """``count(column)`` of the rows matching ``where`` in the bench database."""
     from sqlalchemy import func
-    from sqlmodel import Session, select
+    from sqlmodel import select
 
-    from stapp.db.engine import make_engine
-
-    engine = make_engine(url)
-    with Session(engine) as s:
-        n = s.exec(select(func.count(column)).where(*where)).one()
-    engine.dispose()
-    return n
+    with _bench_session(url) as s:
+        return s.exec(select(func.count(column)).where(*where)).one()
 
 
 def _app_count(url: str, customers: list[int], since: datetime) -> int:
@@ -388,6 +385,7 @@ async def _submissions(port: int, sim_port: int, tokens: list[str], url: str, ba
     nonce = random.randrange(10**6)  # a rerun sends new content: the same content again is (rightly) no new application
     submitted = missing = 0
     used: list[int] = []
+    watched = {k: p for k, p in (("backend", backend), ("simulator", simulator)) if p is not None}
     for label, n, rounds in (("1 at a time", 1, 10), ("50 at a time", 50, 2)):
         samples: list[float] = []
         cpu = {"backend": 0.0, "simulator": 0.0, "wall": 0.0}
@@ -409,18 +407,17 @@ async def _submissions(port: int, sim_port: int, tokens: list[str], url: str, ba
                 except TimeoutError:
                     missing += 1  # no decision in the browser within 60 s: reported, never hidden
 
-            before = (cpu_seconds(backend) if backend else 0.0, cpu_seconds(simulator) if simulator else 0.0,
-                      time.perf_counter())
+            before, started = {k: cpu_seconds(p) for k, p in watched.items()}, time.perf_counter()
             await asyncio.gather(*(submit(i, c) for i, c in enumerate(clients)))
-            cpu["wall"] += time.perf_counter() - before[2]
-            cpu["backend"] += (cpu_seconds(backend) - before[0]) if backend else 0.0
-            cpu["simulator"] += (cpu_seconds(simulator) - before[1]) if simulator else 0.0
+            cpu["wall"] += time.perf_counter() - started
+            for k, p in watched.items():
+                cpu[k] += cpu_seconds(p) - before[k]
             submitted += n
             used += ids
             await asyncio.gather(*(c.close() for c in clients))
         out[label] = _p(samples) if samples else {"p50_ms": None, "p95_ms": None, "changes": 0}
         cpu_note = ""
-        if backend is not None:
+        if "backend" in watched:
             out[label]["backend_cpu_ms_per_submission"] = round(cpu["backend"] * 1000 / (n * rounds), 1)
             out[label]["simulator_cpu_ms_per_submission"] = round(cpu["simulator"] * 1000 / (n * rounds), 1)
             out[label]["backend_cpu_share_of_wall"] = round(cpu["backend"] / cpu["wall"], 2) if cpu["wall"] else None
