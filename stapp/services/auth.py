@@ -9,9 +9,10 @@ from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import func
+from sqlalchemy import bindparam, func
 from sqlmodel import Session, select
 
+from stapp.db.engine import run
 from stapp.db.models import AuditEvent, AuthSession, GroupPermission, User, UserGroup
 from stapp.db.types import utcnow
 from stapp.domain.errors import NotSignedIn
@@ -56,14 +57,24 @@ class Actor:
     grants: Grants
 
 
+# Built once (see engine.run): these two run at the start of every handler.
+_GRANT_ROWS = (
+    select(GroupPermission.permission, GroupPermission.location_id)
+    .join(UserGroup, UserGroup.group_id == GroupPermission.group_id)
+    .where(UserGroup.user_id == bindparam("user_id"))
+)
+# the session and its user in one statement
+_SESSION_ROW = (
+    select(AuthSession.id, AuthSession.user_id, AuthSession.last_seen_at, AuthSession.ended_at, User.name, User.email,
+           User.active)
+    .join(User, User.id == AuthSession.user_id)
+    .where(AuthSession.token_hash == bindparam("token_hash"))
+)
+
+
 def load_grants(session: Session, user_id: int) -> Grants:
     """Merge the grants of every group the user belongs to."""
-    rows = session.exec(
-        select(GroupPermission.permission, GroupPermission.location_id)
-        .join(UserGroup, UserGroup.group_id == GroupPermission.group_id)
-        .where(UserGroup.user_id == user_id)
-    ).all()
-    return Grants.from_rows(rows)
+    return Grants.from_rows(run(session, _GRANT_ROWS, {"user_id": user_id}).all())
 
 
 def sign_in(session: Session, email: object, password: object, *, now: datetime | None = None) -> str:
@@ -122,23 +133,22 @@ def resolve(session: Session, token: object, *, now: datetime | None = None, tou
     if not isinstance(token, str) or not token or len(token) > 200:
         raise NotSignedIn()
     moment = now or utcnow()
-    # one statement for the session and its user: this runs at the start of every handler
-    found = session.exec(
-        select(AuthSession, User.name, User.email, User.active)
-        .join(User, User.id == AuthSession.user_id)
-        .where(AuthSession.token_hash == _token_hash(token))
-    ).first()
+    found = run(session, _SESSION_ROW, {"token_hash": _token_hash(token)}).first()
     if found is None:
         raise NotSignedIn()
-    row, name, email, active = found
-    if row.ended_at is not None:
+    session_id, user_id, last_seen_at, ended_at, name, email, active = found
+    if ended_at is not None:
         raise NotSignedIn()
     idle = timedelta(minutes=get_settings().session_idle_minutes)
-    if moment - row.last_seen_at > idle:
+    if moment - last_seen_at > idle:
         raise NotSignedIn("Your session expired. Please sign in again.")
     if not active:
         raise NotSignedIn()
-    if touch and moment - row.last_seen_at > timedelta(minutes=1):
-        row.last_seen_at = moment
-        session.add(row)
-    return Actor(user_id=row.user_id, name=name, email=email, grants=load_grants(session, row.user_id))
+    if touch and moment - last_seen_at > timedelta(minutes=1):
+        # once a minute, through the ORM: saved when the caller's session commits (a write session), dropped
+        # with a read session, as before
+        row = session.get(AuthSession, session_id)
+        if row is not None:
+            row.last_seen_at = moment
+            session.add(row)
+    return Actor(user_id=user_id, name=name, email=email, grants=load_grants(session, user_id))

@@ -9,6 +9,7 @@ from sqlalchemy import and_, exists, func
 from sqlmodel import Session, select
 
 from stapp.db import crypto
+from stapp.db.engine import run
 from stapp.db.models import AddOn, FinancePlan, FinanceProvider, User
 from stapp.db.types import utcnow
 from stapp.domain.errors import NotFound, PermissionDenied, ValidationFailed
@@ -65,11 +66,16 @@ def active_providers(session: Session) -> list[FinanceProvider]:
     return list(session.exec(select(FinanceProvider).where(FinanceProvider.active.is_(True)).order_by(FinanceProvider.id)))
 
 
+# one statement, built once (engine.run): pages ask on every filter change
+_AVAILABLE = select(and_(
+    func.coalesce(select(AddOn.enabled).where(AddOn.key == ADDON_CONSUMER_FINANCING).scalar_subquery(), False),
+    exists().where(FinanceProvider.active.is_(True)),
+))
+
+
 def financing_available(session: Session) -> bool:
-    """New applications need the add-on enabled and an active provider (one statement: pages ask often)."""
-    enabled = select(AddOn.enabled).where(AddOn.key == ADDON_CONSUMER_FINANCING).scalar_subquery()
-    active = exists().where(FinanceProvider.active.is_(True))
-    return bool(session.exec(select(and_(func.coalesce(enabled, False), active))).one())
+    """New applications need the add-on enabled and an active provider."""
+    return bool(run(session, _AVAILABLE).scalar_one())
 
 
 def list_providers(session: Session, actor: Actor) -> list[dict[str, Any]]:
