@@ -251,13 +251,13 @@ def measure(url: str, repeat: int) -> list[dict]:
     }
     def entry_rows(s, q):  # noqa: ANN001, ANN202
         """What Funding Entries hands paging.fetch: (rows query, sort key, id column, keys query, jump)."""
-        query, sort, keys = funding_entries._unordered(actor, q)
+        query, sort, keys = funding_entries._parts(actor, q, datetime.now(UTC).date())
         return query, sort, Funding.id, keys, paging.by_tally(s, FundingTally, funding_entries.tally_where(actor, q),
                                                               Funding.created_at, q)
 
     def app_rows(s, q):  # noqa: ANN001, ANN202
         conds = application_lists._company_conds(actor, q)
-        return (application_lists._unordered(conds, q), application_lists.SORT_KEYS[q.sort], FinanceApplication.id,
+        return (application_lists._columns(q.sort), application_lists.SORT_KEYS[q.sort], FinanceApplication.id,
                 application_lists._keys(conds, q),
                 paging.by_tally(s, ApplicationTally, application_lists.tally_where(actor, q),
                                 FinanceApplication.created_at, q))

@@ -11,6 +11,7 @@ import io
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import and_, func
@@ -109,15 +110,21 @@ _ROW_COLUMNS = (FinanceApplication.id, FinanceApplication.customer_id, FinanceAp
                 Location.name)
 
 
-def _unordered(conds: list, q: ListQuery):  # noqa: ANN202
-    """The rows for ``conds``, with the sort key as the last column (see services/paging.py)."""
+@lru_cache(maxsize=16)
+def _columns(sort: str):  # noqa: ANN202
+    """The rows' columns and joins, with the sort key as the last column (see services/paging.py), built once
+    per sort: statements are immutable (``.where`` returns a new one), so sharing them is safe."""
     return (
-        select(*_ROW_COLUMNS, SORT_KEYS[q.sort].expr)
+        select(*_ROW_COLUMNS, SORT_KEYS[sort].expr)
         .join(FinanceProvider, FinanceProvider.id == FinanceApplication.provider_id)
         .join(Customer, Customer.id == FinanceApplication.customer_id)
         .join(Location, Location.id == FinanceApplication.location_id)
-        .where(and_(*conds))
     )
+
+
+def _unordered(conds: list, q: ListQuery):  # noqa: ANN202
+    """The rows for ``conds``, with the sort key as the last column."""
+    return _columns(q.sort).where(and_(*conds))
 
 
 def _keys(conds: list, q: ListQuery):  # noqa: ANN202
@@ -189,23 +196,24 @@ def tally_where(actor: Actor, q: ListQuery) -> list | None:
 
 def tallied(session: Session, actor: Actor, q: ListQuery) -> tuple[int, int, int]:
     """The company summary from the maintained aggregate (``stapp/db/tally.py``)."""
-    t = ApplicationTally
     where = tally_where(actor, q)
     if where is None:
         return 0, 0, 0
-    count, requested, financed = session.exec(
-        select(func.coalesce(func.sum(t.n), 0), func.coalesce(func.sum(t.requested_cents), 0),
-               func.coalesce(func.sum(t.financed_cents), 0)).where(and_(*where))
-    ).one()
+    count, requested, financed = session.exec(_TALLY_SUMS.where(and_(*where))).one()
     return int(count), int(requested), int(financed)
+
+
+_TALLY_SUMS = select(func.coalesce(func.sum(ApplicationTally.n), 0),
+                     func.coalesce(func.sum(ApplicationTally.requested_cents), 0),
+                     func.coalesce(func.sum(ApplicationTally.financed_cents), 0))  # built once
 
 
 def _page(session: Session, conds: list, q: ListQuery, totals: tuple[int, int, int] | None = None, *,
           deferred: bool = True, version: str = "", jump: Jump | None = None) -> AppPage:
     count, requested, financed = totals if totals is not None else _counted(session, conds)
     pages = max(1, -(-count // q.size))
-    window = fetch(session, _unordered(conds, q), SORT_KEYS[q.sort], FinanceApplication.id, q, pages,
-                   keys=_keys(conds, q) if deferred else None, jump=jump)
+    window = fetch(session, _columns(q.sort) if deferred else _unordered(conds, q), SORT_KEYS[q.sort],
+                   FinanceApplication.id, q, pages, keys=_keys(conds, q) if deferred else None, jump=jump)
     return AppPage(
         version=version,
         rows=[_row(r) for r in window.rows],

@@ -174,3 +174,19 @@ def test_held_back_follows_the_utc_day_though_the_list_statement_is_built_once_a
     tomorrow = datetime.combine(today + timedelta(days=1), time(0, 0, 1), tzinfo=UTC)
     monkeypatch.setattr(svc, "utcnow", lambda: tomorrow)
     assert held(sort="id", dir="asc") == "$0.00"
+
+
+def test_a_page_reads_the_utc_clock_once(actor_for, monkeypatch):
+    """The Held Back column, the holdback and days-in-status filters and the summary all count from one
+    reading of today's date, so a page read across midnight UTC cannot mix two days."""
+    from stapp.db.types import utcnow
+
+    reads = []
+
+    def clock():  # noqa: ANN202
+        reads.append(1)
+        return utcnow()
+
+    monkeypatch.setattr(svc, "utcnow", clock)
+    page = _list(actor_for("accounting@example.com"), holdbacks="due,released", ages="0-30", size=10)
+    assert page.summary and len(reads) == 1, len(reads)
