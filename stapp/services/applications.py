@@ -19,15 +19,16 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, or_
+from sqlalchemy import and_, bindparam, func, insert, or_, update
 from sqlmodel import Session, select
 
 from stapp.db import crypto
-from stapp.db.engine import read_session, write_session
-from stapp.db.models import ApplicationEvent, Customer, FinanceApplication, FinanceProvider, WebhookReceipt
+from stapp.db.engine import read_session, run, write_session
+from stapp.db.models import AddOn, ApplicationEvent, Customer, FinanceApplication, FinanceProvider, WebhookReceipt
 from stapp.db.types import utcnow
 from stapp.domain.errors import NotFound, PermissionDenied, ValidationFailed
 from stapp.domain.financing import (
+    ADDON_CONSUMER_FINANCING,
     FINANCE_TYPE_LABELS,
     PENDING,
     AppStatus,
@@ -103,79 +104,104 @@ def prepare(
     customer = _customer_for_financing(session, actor, customer_id)
     # Serialise submissions for one customer (two tabs at once): the duplicate checks below then see
     # each other's rows. SQLite's BEGIN IMMEDIATE already serialises writers; PostgreSQL needs the lock.
-    session.exec(select(Customer.id).where(Customer.id == customer.id).with_for_update()).first()
-    if not financing_setup.financing_enabled(session):
+    # The statements here are built once (engine.run): building them cost more CPU than running them.
+    enabled, provider_id = run(session, _LOCK_AND_SETUP, {"customer_id": customer.id}).one()
+    if not enabled:
         raise PermissionDenied("Consumer Financing is disabled: new applications cannot be submitted.")
-    providers = financing_setup.active_providers(session)
-    if not providers:
+    if provider_id is None:
         raise PermissionDenied(NOT_AVAILABLE)
     if not isinstance(draft_key, str) or not draft_key.isalnum() or not 16 <= len(draft_key) <= 64:
         raise ValidationFailed({"form": "This form has expired. Open New Financing Application again."})
-    existing = session.exec(select(FinanceApplication).where(FinanceApplication.idempotency_key == draft_key)).first()
+    existing = run(session, _BY_KEY, {"key": draft_key}).first()
     if existing is not None:
         if existing.customer_id != customer.id:
             raise ValidationFailed({"form": "This form has expired. Open New Financing Application again."})
         return existing.id, False
     clean = validate_application(data if isinstance(data, dict) else {}, today=moment.date())
     fingerprint = _fingerprint(customer.id, clean)
-    twin = session.exec(
-        select(FinanceApplication).where(
-            FinanceApplication.customer_id == customer.id,
-            FinanceApplication.fingerprint == fingerprint,
-            FinanceApplication.status.in_([s.value for s in DEDUPE_STATUSES]),
-            FinanceApplication.created_at >= moment - DEDUPE_WINDOW,
-        )
-    ).first()
+    twin = run(session, _TWIN, {"customer_id": customer.id, "fingerprint": fingerprint,
+                                "since": moment - DEDUPE_WINDOW}).first()
     if twin is not None:
         return twin.id, False
     has_co = clean["has_co_applicant"]
-    app = FinanceApplication(
-        reference="stapp-" + secrets.token_hex(8),
-        idempotency_key=draft_key,
-        fingerprint=fingerprint,
-        customer_id=customer.id,
-        location_id=customer.location_id,
-        provider_id=providers[0].id,
-        created_by_id=actor.user_id,
-        first_name=clean["first_name"],
-        last_name=clean["last_name"],
-        email=clean["email"],
-        phone=clean["phone"],
-        date_of_birth=clean["date_of_birth"],
-        ssn_ciphertext=crypto.encrypt(clean["ssn"]),
-        ssn_last4=clean["ssn"][-4:],
-        address_line1=clean["address_line1"],
-        city=clean["city"],
-        state=clean["state"],
-        zip_code=clean["zip_code"],
-        annual_income_cents=clean["annual_income"],
-        employer=clean["employer"],
-        co_first_name=clean.get("co_first_name", "") if has_co else "",
-        co_last_name=clean.get("co_last_name", "") if has_co else "",
-        co_email=clean.get("co_email", "") if has_co else "",
-        co_phone=clean.get("co_phone", "") if has_co else "",
-        co_date_of_birth=clean.get("co_date_of_birth") if has_co else None,
-        co_ssn_ciphertext=crypto.encrypt(clean["co_ssn"]) if has_co else "",
-        co_ssn_last4=clean["co_ssn"][-4:] if has_co else "",
-        co_annual_income_cents=clean.get("co_annual_income") if has_co else None,
-        amount_requested_cents=clean["amount_requested"],
-        consent_at=moment,
-        status=AppStatus.SUBMITTING.value,
-        created_at=moment,
-        updated_at=moment,
-    )
-    session.add(app)
-    session.flush()
+    row = {
+        "reference": "stapp-" + secrets.token_hex(8),
+        "idempotency_key": draft_key,
+        "fingerprint": fingerprint,
+        "customer_id": customer.id,
+        "location_id": customer.location_id,
+        "provider_id": provider_id,
+        "created_by_id": actor.user_id,
+        "first_name": clean["first_name"],
+        "last_name": clean["last_name"],
+        "email": clean["email"],
+        "phone": clean["phone"],
+        "date_of_birth": clean["date_of_birth"],
+        "ssn_ciphertext": crypto.encrypt(clean["ssn"]),
+        "ssn_last4": clean["ssn"][-4:],
+        "address_line1": clean["address_line1"],
+        "city": clean["city"],
+        "state": clean["state"],
+        "zip_code": clean["zip_code"],
+        "annual_income_cents": clean["annual_income"],
+        "employer": clean["employer"],
+        "co_first_name": clean.get("co_first_name", "") if has_co else "",
+        "co_last_name": clean.get("co_last_name", "") if has_co else "",
+        "co_email": clean.get("co_email", "") if has_co else "",
+        "co_phone": clean.get("co_phone", "") if has_co else "",
+        "co_date_of_birth": clean.get("co_date_of_birth") if has_co else None,
+        "co_ssn_ciphertext": crypto.encrypt(clean["co_ssn"]) if has_co else "",
+        "co_ssn_last4": clean["co_ssn"][-4:] if has_co else "",
+        "co_annual_income_cents": clean.get("co_annual_income") if has_co else None,
+        "amount_requested_cents": clean["amount_requested"],
+        "consent_at": moment,
+        "status": AppStatus.SUBMITTING.value,
+        "created_at": moment,
+        "updated_at": moment,
+    }
+    # A Core insert: the model's construction and flush cost about 2 ms of CPU per application
+    app = _Saved(run(session, _APP_INSERT, row).inserted_primary_key[0], customer.id, customer.location_id)
     _record(session, app, "status", AppStatus.NOT_SUBMITTED.value, AppStatus.SUBMITTING.value, "user", moment,
             actor=actor)
     return app.id, True
 
 
+@dataclass(frozen=True)
+class _Saved:
+    """What ``_record`` needs of an application saved by a Core insert."""
+
+    id: int
+    customer_id: int
+    location_id: int
+
+
+# Built once (engine.run). The customer's row lock (PostgreSQL; SQLite's BEGIN IMMEDIATE serialises writers),
+# whether the add-on is enabled and the first active provider, in one statement.
+_LOCK_AND_SETUP = select(
+    func.coalesce(select(AddOn.enabled).where(AddOn.key == ADDON_CONSUMER_FINANCING).scalar_subquery(), False),
+    select(FinanceProvider.id).where(FinanceProvider.active.is_(True)).order_by(FinanceProvider.id).limit(1)
+    .scalar_subquery(),
+).select_from(Customer.__table__).where(Customer.id == bindparam("customer_id")).with_for_update(of=Customer.__table__)
+_BY_KEY = select(FinanceApplication.id, FinanceApplication.customer_id).where(
+    FinanceApplication.idempotency_key == bindparam("key"))
+_TWIN = select(FinanceApplication.id).where(
+    FinanceApplication.customer_id == bindparam("customer_id"),
+    FinanceApplication.fingerprint == bindparam("fingerprint"),
+    FinanceApplication.status.in_([s.value for s in DEDUPE_STATUSES]),
+    FinanceApplication.created_at >= bindparam("since"),
+).limit(1)
+_APP_INSERT = insert(FinanceApplication.__table__)
+
+
+_EVENT_INSERT = insert(ApplicationEvent.__table__)
+
+
 def _record(session: Session, app: FinanceApplication, field: str, old: str, new: str, source: str,
             at: datetime | None = None, actor: Actor | None = None) -> None:
-    """History of the application (shown on it) and the audit trail, in the caller's transaction."""
-    session.add(ApplicationEvent(application_id=app.id, at=at or utcnow(), field_name=field, from_value=old or "",
-                                 to_value=new or "", source=source))
+    """History of the application (shown on it) and the audit trail, in the caller's transaction (inserts built
+    once, as ``audit.record``: the application already has its id, so its own pending changes are not flushed)."""
+    run(session, _EVENT_INSERT, {"application_id": app.id, "at": at or utcnow(), "field_name": field,
+                                 "from_value": old or "", "to_value": new or "", "source": source}, flush=False)
     action = "application.created" if field == "status" and new == AppStatus.SUBMITTING.value and \
         old == AppStatus.NOT_SUBMITTED.value and actor is not None else f"application.{field}_changed"
     audit.record(session, actor=actor, action=action, entity="application", entity_id=app.id,
@@ -192,40 +218,79 @@ def _set_status(session: Session, app: FinanceApplication, target: AppStatus, so
     return True
 
 
-def apply_result(session: Session, app: FinanceApplication, result: ApplicationResult, source: str) -> bool:
-    """Apply what the provider says, once and in order (by version). Returns True when anything changed."""
+def _result_values(session: Session, app: Any, result: ApplicationResult, source: str) -> dict[str, Any] | None:
+    """What the provider's answer makes of the application, once and in order (by version): the new column
+    values (its history and audit rows already written), or None when it changes nothing. ``app`` is the model
+    or a row with its id, customer_id, location_id, status, stage, provider_app_id, provider_version and
+    decided_at."""
     if app.provider_app_id and result.id != app.provider_app_id:
         log.warning("provider answer for application %s names another provider id; ignored", app.id)
-        return False
+        return None
     if result.version < app.provider_version or (
         result.version == app.provider_version and AppStatus(app.status) not in PENDING
     ):
-        return False
-    target = from_provider_status(result.status.value)
-    if not can_move(AppStatus(app.status), target):
+        return None
+    current, target = AppStatus(app.status), from_provider_status(result.status.value)
+    if not can_move(current, target):
         log.warning("illegal move %s -> %s for application %s ignored", app.status, target.value, app.id)
-        return False
-    _set_status(session, app, target, source)
+        return None
+    if target != current:
+        _record(session, app, "status", current.value, target.value, source)
     stage = result.stage.value if result.stage else None
     if stage != app.stage:
         _record(session, app, "stage", stage_label(app.stage), stage_label(stage), source)
-        app.stage = stage
-    app.provider_app_id = result.id
-    app.provider_version = result.version
-    app.amount_financed_cents = result.amount_financed_cents
-    app.finance_type = result.finance_type.value if result.finance_type else None
-    app.account_number = result.account_number
-    app.plans_json = json.dumps([{"code": p.code, "description": p.description,
-                                  "finance_type": p.finance_type.value if p.finance_type else ""} for p in result.plans])
-    app.prequal_url = result.prequal_url
-    app.decline_reason = result.decline_reason
-    app.last_error = ""
     now = utcnow()
-    app.updated_at = now
-    if target != AppStatus.IN_REVIEW and app.decided_at is None:
-        app.decided_at = now
+    return {
+        "status": target.value,
+        "stage": stage,
+        "provider_app_id": result.id,
+        "provider_version": result.version,
+        "amount_financed_cents": result.amount_financed_cents,
+        "finance_type": result.finance_type.value if result.finance_type else None,
+        "account_number": result.account_number,
+        "plans_json": json.dumps([{"code": p.code, "description": p.description,
+                                   "finance_type": p.finance_type.value if p.finance_type else ""}
+                                  for p in result.plans]),
+        "prequal_url": result.prequal_url,
+        "decline_reason": result.decline_reason,
+        "last_error": "",
+        "updated_at": now,
+        "decided_at": app.decided_at if app.decided_at is not None or target == AppStatus.IN_REVIEW else now,
+    }
+
+
+def apply_result(session: Session, app: FinanceApplication, result: ApplicationResult, source: str) -> bool:
+    """Apply what the provider says to the model, once and in order (by version). True when anything changed."""
+    values = _result_values(session, app, result, source)
+    if values is None:
+        return False
+    for name, value in values.items():
+        setattr(app, name, value)
     session.add(app)
     return True
+
+
+def _apply_to_row(session: Session, app: Any, result: ApplicationResult, source: str) -> bool:
+    """``apply_result`` for a row read by ``_RESULT_ROW`` (locked): one UPDATE built once, no model."""
+    values = _result_values(session, app, result, source)
+    if values is None:
+        return False
+    run(session, _RESULT_UPDATE, {"app_id": app.id, **values}, flush=False)
+    return True
+
+
+_A = FinanceApplication.__table__.c
+# The columns _result_values reads, locked (PostgreSQL; SQLite's BEGIN IMMEDIATE already holds the write lock)
+_RESULT_ROW = select(_A.id, _A.customer_id, _A.location_id, _A.status, _A.stage, _A.provider_app_id,
+                     _A.provider_version, _A.decided_at)
+_RESULT_BY_ID = _RESULT_ROW.where(_A.id == bindparam("app_id")).with_for_update()
+_RESULT_BY_PROVIDER = _RESULT_ROW.where(
+    or_(_A.provider_app_id == bindparam("provider_app_id"), _A.reference == bindparam("reference"))
+).limit(1).with_for_update()
+# SET names the columns of the parameters given at execution: always all of _result_values' keys
+_RESULT_UPDATE = update(FinanceApplication.__table__).where(_A.id == bindparam("app_id"))
+_RECEIPT_SEEN = select(WebhookReceipt.event_id).where(WebhookReceipt.event_id == bindparam("event_id"))
+_RECEIPT_INSERT = insert(WebhookReceipt.__table__)
 
 
 # --- talking to the provider --------------------------------------------------------------------
@@ -239,17 +304,19 @@ class _Call:
 
 
 def _claim(application_id: int, source: str = "user") -> _Call | None:
-    """Mark the application Submitting and build the request (SSNs decrypted only in memory)."""
+    """Mark the application Submitting and build the request (SSNs decrypted only in memory).
+
+    A read and an update built once (engine.run): every submission and every resend passes here."""
     with write_session() as session:
-        app = session.get(FinanceApplication, application_id)
+        app = run(session, _CLAIM_READ, {"app_id": application_id}).first()
         if app is None or AppStatus(app.status) not in PENDING | {AppStatus.NOT_SUBMITTED}:
             return None
-        _set_status(session, app, AppStatus.SUBMITTING, source)
-        app.submit_attempts += 1
-        app.submitted_at = app.submitted_at or utcnow()
-        app.updated_at = utcnow()
-        session.add(app)
-        provider = session.get(FinanceProvider, app.provider_id)
+        current = AppStatus(app.status)
+        status = AppStatus.SUBMITTING if can_move(current, AppStatus.SUBMITTING) else current
+        if status != current:
+            _record(session, app, "status", current.value, status.value, source)
+        run(session, _CLAIM_UPDATE, {"app_id": application_id, "new_status": status.value, "at": utcnow()},
+            flush=False)
         co = None
         if app.co_first_name:
             co = CoApplicant(
@@ -270,19 +337,39 @@ def _claim(application_id: int, source: str = "user") -> _Call | None:
             co_applicant=co,
             webhook_url=f"{get_settings().public_url}/api/provider/webhook",
         )
-        return _Call(client=financing_setup.client_for(provider), request=request, key=app.idempotency_key)
+        client = financing_setup.client_with(app.provider_environment, app.provider_token)
+        return _Call(client=client, request=request, key=app.idempotency_key)
+
+
+_CLAIM_READ = select(
+    _A.id, _A.customer_id, _A.location_id, _A.status, _A.reference, _A.idempotency_key, _A.first_name, _A.last_name,
+    _A.email, _A.phone, _A.date_of_birth, _A.ssn_ciphertext, _A.address_line1, _A.city, _A.state, _A.zip_code,
+    _A.annual_income_cents, _A.employer, _A.amount_requested_cents, _A.co_first_name, _A.co_last_name, _A.co_email,
+    _A.co_phone, _A.co_date_of_birth, _A.co_ssn_ciphertext, _A.co_annual_income_cents,
+    FinanceProvider.environment.label("provider_environment"), FinanceProvider.token_ciphertext.label("provider_token"),
+).join_from(FinanceApplication.__table__, FinanceProvider.__table__, FinanceProvider.id == _A.provider_id).where(
+    _A.id == bindparam("app_id"))
+_CLAIM_UPDATE = update(FinanceApplication.__table__).where(_A.id == bindparam("app_id")).values(
+    status=bindparam("new_status", type_=_A.status.type),
+    submit_attempts=_A.submit_attempts + 1,
+    submitted_at=func.coalesce(_A.submitted_at, bindparam("at", type_=_A.submitted_at.type)),
+    updated_at=bindparam("at", type_=_A.updated_at.type),
+)
 
 
 def _finish(application_id: int, *, result: ApplicationResult | None = None, status: AppStatus | None = None,
             error: str = "", source: str = "user") -> None:
     with write_session() as session:
+        if result is not None:
+            app = run(session, _RESULT_BY_ID, {"app_id": application_id}).first()
+            if app is not None:
+                _apply_to_row(session, app, result, source)
+            return
         app = session.exec(select(FinanceApplication).where(FinanceApplication.id == application_id)
                            .with_for_update()).first()
         if app is None:
             return
-        if result is not None:
-            apply_result(session, app, result, source)
-        elif status is not None:
+        if status is not None:
             _set_status(session, app, status, source)
             app.last_error = error[:500]
             app.updated_at = utcnow()
@@ -412,19 +499,15 @@ def handle_webhook(headers: dict[str, str], body: bytes, *, now: datetime | None
                 return 200, "duplicate ignored"
             session.add(WebhookReceipt(event_id=event.event_id))
             return 200, apply_authorization_webhook(session, event.authorization)
-    with write_session() as session:
-        if session.get(WebhookReceipt, event.event_id) is not None:
+    with write_session() as session:  # statements built once (engine.run): every decision arrives here
+        if run(session, _RECEIPT_SEEN, {"event_id": event.event_id}).first() is not None:
             return 200, "duplicate ignored"
-        session.add(WebhookReceipt(event_id=event.event_id))
+        run(session, _RECEIPT_INSERT, {"event_id": event.event_id, "received_at": utcnow()})
         result = event.application
-        app = session.exec(
-            select(FinanceApplication)
-            .where(or_(FinanceApplication.provider_app_id == result.id, FinanceApplication.reference == result.reference))
-            .with_for_update()
-        ).first()
+        app = run(session, _RESULT_BY_PROVIDER, {"provider_app_id": result.id, "reference": result.reference}).first()
         if app is None:
             return 200, "unknown application ignored"
-        changed = apply_result(session, app, result, "webhook")
+        changed = _apply_to_row(session, app, result, "webhook")
     return 200, "applied" if changed else "stale ignored"
 
 
@@ -435,7 +518,7 @@ def detail(session: Session, actor: Actor, application_id: object, *, history: b
     """One application with its full history (``history=False``: without it); SSNs only as their last four
     digits."""
     try:
-        app = session.get(FinanceApplication, parse_id(application_id))
+        app = run(session, _DETAIL, {"app_id": parse_id(application_id)}).first()  # with its lender, built once
     except ValueError:
         app = None
     if app is None or not (
@@ -445,7 +528,7 @@ def detail(session: Session, actor: Actor, application_id: object, *, history: b
     ):
         raise NotFound(APP_NOT_FOUND)
     found = {
-        **summary_row(app, session.get(FinanceProvider, app.provider_id)),
+        **summary_row(app, app.lender),
         "ssn": f"•••-••-{app.ssn_last4}",
         "co_applicant": f"{app.co_first_name} {app.co_last_name}".strip(),
         "co_ssn": f"•••-••-{app.co_ssn_last4}" if app.co_ssn_last4 else "",
@@ -471,11 +554,22 @@ def detail(session: Session, actor: Actor, application_id: object, *, history: b
     return found
 
 
-def summary_row(app: FinanceApplication, provider: FinanceProvider | None) -> dict[str, Any]:
+# What ``detail`` shows, never the SSNs' ciphertext
+_DETAIL = select(*(FinanceApplication.__table__.c[name] for name in (
+    "id", "customer_id", "location_id", "first_name", "last_name", "amount_requested_cents", "amount_financed_cents",
+    "stage", "status", "created_at", "ssn_last4", "co_first_name", "co_last_name", "co_ssn_last4", "email", "phone",
+    "address_line1", "city", "state", "zip_code", "annual_income_cents", "account_number", "finance_type",
+    "plans_json", "prequal_url", "decline_reason", "last_error")), FinanceProvider.name.label("lender")).outerjoin_from(
+    FinanceApplication.__table__, FinanceProvider.__table__, FinanceProvider.id == FinanceApplication.provider_id,
+).where(FinanceApplication.id == bindparam("app_id"))
+
+
+def summary_row(app: Any, lender: str | None) -> dict[str, Any]:
+    """The list's columns of one application (the model or a row), ``lender`` being its provider's name."""
     return {
         "id": app.id,
         "customer_id": app.customer_id,
-        "lender": provider.name if provider else "",
+        "lender": lender or "",
         "applicant": f"{app.first_name} {app.last_name}",
         "amount_requested": format_cents(app.amount_requested_cents),
         "amount_financed": format_cents(app.amount_financed_cents) if app.amount_financed_cents is not None else "",

@@ -10,10 +10,12 @@ import json
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
+from sqlalchemy import insert
 from sqlmodel import Session
 
-from stapp.db.engine import write_session
+from stapp.db.engine import run, write_session
 from stapp.db.models import AuditEvent
+from stapp.db.types import utcnow
 
 if TYPE_CHECKING:  # auth records sign-ins here; a runtime import would be circular
     from stapp.services.auth import Actor
@@ -46,6 +48,9 @@ def row_dict(obj: Any, *fields: str) -> dict[str, Any]:
     return {k: data[k] for k in fields} if fields else data
 
 
+_INSERT = insert(AuditEvent.__table__)
+
+
 def record(
     session: Session,
     *,
@@ -61,22 +66,25 @@ def record(
     outcome: str = "ok",
     email: str = "",
 ) -> None:
-    """Add one audit row to ``session`` (it commits with the caller's change)."""
-    session.add(
-        AuditEvent(
-            user_id=actor.user_id if actor else None,
-            user_email=actor.email if actor else email[:254],
-            action=action,
-            entity=entity,
-            entity_id=str(entity_id or "")[:80],
-            customer_id=customer_id,
-            location_id=location_id,
-            before_json=_dump(before),
-            after_json=_dump(after),
-            source=source,
-            outcome=outcome,
-        )
-    )
+    """Write one audit row in ``session``'s transaction (it commits with the caller's change, or not at all).
+
+    An insert built once, not an ORM object: constructing and flushing the model cost about 1 ms of CPU a row,
+    and every application change writes one (``make bench``). Nothing pending is flushed first: the row names
+    records by id, which they already have."""
+    run(session, _INSERT, {
+        "at": utcnow(),
+        "user_id": actor.user_id if actor else None,
+        "user_email": actor.email if actor else email[:254],
+        "action": action,
+        "entity": entity,
+        "entity_id": str(entity_id or "")[:80],
+        "customer_id": customer_id,
+        "location_id": location_id,
+        "before_json": _dump(before),
+        "after_json": _dump(after),
+        "source": source,
+        "outcome": outcome,
+    }, flush=False)
 
 
 def record_alone(**kwargs: Any) -> None:

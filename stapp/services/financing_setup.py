@@ -129,9 +129,12 @@ def save_provider(session: Session, actor: Actor, provider_id: object, data: obj
 
 def client_for(provider: FinanceProvider) -> ProviderClient:
     """A client for the provider's Environment, with its decrypted token (kept out of reprs and logs)."""
-    return ProviderClient(
-        get_http_client(), get_settings().provider_url(provider.environment), crypto.decrypt(provider.token_ciphertext)
-    )
+    return client_with(provider.environment, provider.token_ciphertext)
+
+
+def client_with(environment: str, token_ciphertext: str) -> ProviderClient:
+    """``client_for`` from a provider's Environment and stored (encrypted) token, read without the model."""
+    return ProviderClient(get_http_client(), get_settings().provider_url(environment), crypto.decrypt(token_ciphertext))
 
 
 def provider_for_test(session: Session, actor: Actor, provider_id: object) -> FinanceProvider:

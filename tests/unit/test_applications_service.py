@@ -362,6 +362,70 @@ def test_an_answer_naming_another_provider_id_is_ignored(prepared):
     assert _app(prepared).status == AppStatus.IN_REVIEW.value
 
 
+_SAME = ("status", "stage", "provider_app_id", "provider_version", "amount_financed_cents", "finance_type",
+         "account_number", "plans_json", "prequal_url", "decline_reason", "last_error")
+
+
+@pytest.mark.parametrize("answers", [
+    [dict(status="approved", stage="decisioned", version=1)],
+    [dict(status="in_review", stage="underwriting", version=1), dict(status="approved", stage="funded", version=2)],
+    [dict(status="prequalified", stage="decisioned", version=2), dict(status="declined", stage="decisioned", version=1)],
+])
+def test_the_orm_and_the_row_forms_of_applying_an_answer_change_the_same(sales, austin, answers):
+    """_finish and webhooks apply answers with one UPDATE built once; apply_result does it on the model. The same
+    answers must leave both applications, their history and their audit rows alike."""
+    from stapp.db.models import AuditEvent
+
+    one, _ = _prepare(sales, austin.id, key=_key(1))
+    two, _ = _prepare(sales, austin.id, _form(amount_requested="999.00"), key=_key(2))
+    for answer in answers:
+        _apply(one, _result(_app(one), **answer), "poller")
+        with write_session() as s:
+            row = svc.run(s, svc._RESULT_BY_ID, {"app_id": two}).first()
+            svc._apply_to_row(s, row, _result(_app(two), **answer), "poller")
+    a, b = _app(one), _app(two)
+    assert [getattr(a, f) for f in _SAME] == [getattr(b, f) for f in _SAME]
+    assert (a.decided_at is None) == (b.decided_at is None) and a.updated_at > a.created_at
+    assert _events(one) == _events(two)
+    with read_session() as s:
+        audits = [[(e.action, e.before_json, e.after_json, e.source, e.customer_id, e.location_id) for e in
+                   s.exec(select(AuditEvent).where(AuditEvent.entity == "application", AuditEvent.entity_id == str(i))
+                          .order_by(AuditEvent.id))] for i in (one, two)]
+    assert audits[0] == audits[1] and len(audits[0]) == len(_events(one))
+
+
+async def test_a_submission_and_its_webhook_write_through_statements_built_once(sales, austin, fake_provider):
+    """Saving, claiming, recording the answer and a webhook flush no ORM model (building and flushing models
+    cost most of a submission's CPU), yet leave the same rows."""
+    from sqlalchemy import event
+    from sqlmodel import Session
+
+    flushed = []
+
+    def _on_flush(session, _context, _instances):
+        flushed.extend(type(o).__name__ for o in [*session.new, *session.dirty, *session.deleted])
+
+    event.listen(Session, "before_flush", _on_flush)
+    try:
+        app_id, _ = _prepare(sales, austin.id)
+        await svc.submit(app_id)
+        app = _app(app_id)
+        body = json.dumps({"event_id": "evt_built_once", "type": "application.updated", "application": application_json(
+            id=app.provider_app_id, reference=app.reference, status="approved", stage="funded",
+            version=app.provider_version + 1)}).encode()
+        status, message = _deliver(body)
+    finally:
+        event.remove(Session, "before_flush", _on_flush)
+    assert flushed == []
+    assert (status, message) == (200, "applied")
+    app = _app(app_id)
+    assert (app.status, app.stage, app.submit_attempts) == ("Approved", "funded", 1)
+    assert _events(app_id) == [("status", "Not Submitted", "Submitting", "user"),
+                               ("status", "Submitting", "Approved", "user"),
+                               ("stage", "Not Submitted", "Decisioned", "user"),
+                               ("stage", "Decisioned", "Funded", "webhook")]
+
+
 # --- webhooks ---------------------------------------------------------------------------------
 
 
