@@ -13,6 +13,9 @@ from __future__ import annotations
 
 from sqlalchemy import event, text
 from sqlalchemy.engine import Connection
+from sqlalchemy.orm import Session
+
+from stapp.db.engine import run
 
 TABLE = "change_counter"
 WATCHED = {"funding": "funding", "funding_transaction": "funding", "finance_application": "application"}
@@ -73,9 +76,15 @@ def uninstall(conn: Connection) -> None:
         conn.execute(text("DROP TRIGGER IF EXISTS changes_customer_service"))
 
 
+_READ = text(f"SELECT name, n FROM {TABLE}")
+
+
 def read(conn_or_session, *kinds: str) -> str:  # noqa: ANN001
     """The counters of ``kinds`` as one token (compare it with the one a page last saw)."""
-    rows = conn_or_session.execute(text(f"SELECT name, n FROM {TABLE}")).all()
+    if isinstance(conn_or_session, Session):  # every list page's poll asks, every two seconds: built once
+        rows = run(conn_or_session, _READ).all()
+    else:
+        rows = conn_or_session.execute(_READ).all()
     values = dict(rows)
     return ":".join(str(values.get(kind, 0)) for kind in kinds)
 

@@ -14,10 +14,11 @@ from datetime import timedelta
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import and_, func
+from sqlalchemy import and_, bindparam, func
 from sqlmodel import Session, select
 
 from stapp.db import tally
+from stapp.db.engine import run
 from stapp.db.models import ApplicationTally, Customer, FinanceApplication, FinanceProvider, Location, User
 from stapp.domain.financing import NOT_SUBMITTED_STAGE, STAGE_LABELS, AppStatus, stage_label
 from stapp.domain.listing import (
@@ -226,25 +227,34 @@ def _page(session: Session, conds: list, q: ListQuery, totals: tuple[int, int, i
     )
 
 
-def customer_version(session: Session, conds: list) -> tuple[int, int, int, str]:
+def customer_version(session: Session, customer_id: int, q: ListQuery) -> tuple[int, int, int, str]:
     """Count and sums of a customer's (filtered) applications, and a fingerprint that changes whenever one
-    of them is added, removed or changed (its count and latest ``updated_at``), in one statement."""
-    count, requested, financed, latest = session.exec(
-        select(*_TOTALS, func.max(FinanceApplication.updated_at)).where(and_(*conds))
-    ).one()
+    of them is added, removed or changed (its count and latest ``updated_at``), in one statement: built once
+    for the tab without a date filter, which every open Financing tab asks every two seconds (``poll``)."""
+    dated = _where(q)
+    if dated:
+        statement = _CUSTOMER_VERSION.where(and_(*dated))
+    else:
+        statement = _CUSTOMER_VERSION
+    count, requested, financed, latest = run(session, statement, {"customer_id": customer_id}).one()
     return count, requested, financed, f"{count}:{latest}"
 
 
-def customer_conds(session: Session, actor: Actor, customer_id: object, q: ListQuery) -> list:
-    """The conditions of a customer's Financing tab (Consumer Financing Applications: Manage at its location)."""
+_CUSTOMER_VERSION = select(*_TOTALS, func.max(FinanceApplication.updated_at)).where(
+    FinanceApplication.customer_id == bindparam("customer_id"))
+
+
+def tab_version(session: Session, actor: Actor, customer_id: object, q: ListQuery) -> str:
+    """What ``customer_applications`` would report as the tab's ``version`` now (the tab's poll compares it)."""
     customer = get_customer(session, actor, customer_id, Permission.CONSUMER_FINANCING_MANAGE)
-    return [FinanceApplication.customer_id == customer.id, *_where(q)]
+    return customer_version(session, customer.id, q)[3]
 
 
 def customer_applications(session: Session, actor: Actor, customer_id: object, q: ListQuery) -> AppPage:
     """A customer's few applications: read in one statement, with the page's ``version`` (see ``poll``)."""
-    conds = customer_conds(session, actor, customer_id, q)
-    count, requested, financed, version = customer_version(session, conds)
+    customer = get_customer(session, actor, customer_id, Permission.CONSUMER_FINANCING_MANAGE)
+    count, requested, financed, version = customer_version(session, customer.id, q)
+    conds = [FinanceApplication.customer_id == customer.id, *_where(q)]
     return _page(session, conds, q, (count, requested, financed), deferred=False, version=version)
 
 

@@ -102,8 +102,7 @@ class FinancingState(CustomerState):
         try:
             with read_session() as session:
                 actor = self._actor(session)
-                conds = lists.customer_conds(session, actor, self._customer_id(), self._query())
-                if lists.customer_version(session, conds)[3] == self._seen:
+                if lists.tab_version(session, actor, self._customer_id(), self._query()) == self._seen:
                     return None
                 self._reload(session, actor)
                 if self.detail_open and self.detail.get("id"):

@@ -184,6 +184,31 @@ def test_poll_rereads_the_tab_only_when_one_of_its_applications_changed(db, monk
     assert tab.apps[0]["stage"] == "Contract Sent"
 
 
+def test_a_poll_that_finds_nothing_changed_builds_no_statement(db, monkeypatch):
+    """Every open page polls every two seconds: the Financing tab's version and a list's change counters are
+    statements built once (engine.run), not per poll."""
+    from sqlalchemy.sql import Select
+
+    from stapp.db import changes
+    from stapp.services import application_lists
+
+    tab = _financing_tab(_token(*SALES), _austin_customer())
+    tab.load()
+    lst = _state(CompanyFinancingState, _token(*ACCOUNTING), "/accounting/financing")
+    lst.load()
+
+    def built(*_a, **_k):
+        pytest.fail("a statement was built by the poll")
+
+    monkeypatch.setattr(application_lists, "select", built)
+    monkeypatch.setattr(changes, "text", built)
+    monkeypatch.setattr(Select, "where", built)  # deriving a filtered statement builds one too
+    with selects() as seen:
+        tab.poll()
+        lst.poll()
+    assert len(seen) == 7, seen  # each: the session and its grants; the tab its customer and version, the list its counters
+
+
 def test_a_filter_change_reads_the_rows_but_not_the_filter_choices_again(db):
     lst = _state(CompanyFinancingState, _token(*ACCOUNTING), "/accounting/financing")
     with selects() as seen:
