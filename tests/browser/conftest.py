@@ -33,9 +33,49 @@ expect.set_options(timeout=15_000)
 
 
 class Server:
-    def __init__(self, log_path: Path) -> None:
+    def __init__(self, log_path: Path, env: dict[str, str] | None = None) -> None:
         self.log_path = log_path
         self.offset = 0
+        self.env = env
+        self.proc: subprocess.Popen | None = None
+
+    def start(self) -> None:
+        """Start the app as ``make run`` does (appending to the log) and wait until it serves the sign-in page."""
+        with self.log_path.open("a") as log:
+            self.proc = subprocess.Popen(
+                [sys.executable, "-m", "stapp.cli", "run"],
+                cwd=ROOT,
+                env=self.env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        deadline = time.monotonic() + 240
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"the app exited early:\n{self.log_path.read_text()[-3000:]}")
+            try:
+                if httpx.get(f"{BASE_URL}/ping", timeout=1).status_code == 200:
+                    # the frontend is served by the same port in production mode
+                    if httpx.get(f"{BASE_URL}/login", timeout=5, follow_redirects=True).status_code == 200:
+                        return
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.5)
+        raise RuntimeError(f"the app did not start:\n{self.log_path.read_text()[-3000:]}")
+
+    def stop(self) -> None:
+        if self.proc is None:
+            return
+        try:
+            os.killpg(self.proc.pid, signal.SIGTERM)
+            self.proc.wait(timeout=20)
+        except (ProcessLookupError, subprocess.TimeoutExpired):
+            try:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        self.proc = None
 
     def new_errors(self) -> list[str]:
         text = self.log_path.read_text(errors="replace")
@@ -105,42 +145,14 @@ def server() -> Iterator[Server]:
     env.pop("GRANIAN_WORKERS", None)
     if STACK == "production":
         _production_stack(env)
-    with log_path.open("w") as log:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "stapp.cli", "run"],
-            cwd=ROOT,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
+    log_path.write_text("")
+    srv = Server(log_path, env)
     try:
-        deadline = time.monotonic() + 240
-        while time.monotonic() < deadline:
-            if proc.poll() is not None:
-                raise RuntimeError(f"the app exited early:\n{log_path.read_text()[-3000:]}")
-            try:
-                if httpx.get(f"{BASE_URL}/ping", timeout=1).status_code == 200:
-                    # the frontend is served by the same port in production mode
-                    if httpx.get(f"{BASE_URL}/login", timeout=5, follow_redirects=True).status_code == 200:
-                        break
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.5)
-        else:
-            raise RuntimeError(f"the app did not start:\n{log_path.read_text()[-3000:]}")
-        srv = Server(log_path)
+        srv.start()
         srv.mark()
         yield srv
     finally:
-        try:
-            os.killpg(proc.pid, signal.SIGTERM)
-            proc.wait(timeout=20)
-        except (ProcessLookupError, subprocess.TimeoutExpired):
-            try:
-                os.killpg(proc.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
+        srv.stop()
 
 
 @pytest.fixture(scope="session")
