@@ -11,8 +11,8 @@ _settings = get_settings()
 # `reflex run --backend-only` (backend workers behind a proxy, and the benchmark) refuses a frontend port
 _backend_only = "--backend-only" in sys.argv
 # One worker without Redis keeps the sessions' page state in memory, not in `.states/`: the disk manager's
-# writer listed and stat'ed every state file on each pass, a quarter of the backend's CPU per filter change
-# under fifty sessions (`make bench`: 13-15.5 -> 10-11 ms). A restarted backend loses only what a page held
+# writer listed and stat'ed every state file on each pass, 15% of the backend's CPU samples under fifty sessions
+# changing filters (A/B CPU per change 11.3-15.5 -> 10.2-12.6 ms). A restarted backend loses only what a page held
 # unsaved (an open dialog's typing): the browser's reconnect hydrates again and the page reloads from the
 # database. With REFLEX_REDIS_URL (several workers) the mode is left to Reflex, which picks Redis.
 _state = {} if os.environ.get("REFLEX_REDIS_URL") or os.environ.get("REFLEX_STATE_MANAGER_MODE") else {
