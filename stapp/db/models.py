@@ -526,6 +526,35 @@ class FundingTally(SQLModel, table=True):
     net_cents: int = Field(default=0, sa_type=BigInteger)
 
 
+class ApplicationRepTally(SQLModel, table=True):
+    """Maintained by database triggers (``stapp/db/tally.py``), never written by the app: per UTC day, month and
+    year of creation, location, sales rep (``created_by_id``; ``0``: the user was removed) and status, the count of
+    applications. The dashboard's approval rate by sales rep reads it."""
+
+    __tablename__ = "application_rep_tally"
+
+    grain: str = Field(primary_key=True, max_length=1)
+    period: date = Field(primary_key=True)
+    location_id: int = Field(primary_key=True)
+    rep_id: int = Field(primary_key=True)
+    status: str = Field(primary_key=True, max_length=20)
+    n: int = Field(default=0)
+
+
+class FundingAgeTally(SQLModel, table=True):
+    """Maintained by database triggers (``stapp/db/tally.py``), never written by the app: per UTC day, month and
+    year a funding entered its status (``status_since``), location and status, the count of fundings. The
+    dashboard's ageing (days in status) reads it."""
+
+    __tablename__ = "funding_age_tally"
+
+    grain: str = Field(primary_key=True, max_length=1)
+    period: date = Field(primary_key=True)
+    location_id: int = Field(primary_key=True)
+    status: str = Field(primary_key=True, max_length=20)
+    n: int = Field(default=0)
+
+
 class ChangeCounter(SQLModel, table=True):
     """One number per kind of record, raised by database triggers (``stapp/db/changes.py``): open pages poll it."""
 

@@ -11,6 +11,11 @@ a date range: a few hundred or thousand small rows instead of a million.
 - ``funding_tally`` (Funding Entries): location, status, outcome (NULL as ``''``), funder (NULL as ``0``);
   count, Amount Expected, Net Received. Net Received is rewritten on the funding with every transaction, so
   the tally follows payouts, chargebacks and reversals too.
+- ``application_rep_tally`` (the dashboard's approval by sales rep): location, rep (a removed user's
+  applications as ``0``: the user's deletion sets ``created_by_id`` NULL, an UPDATE the triggers see), status;
+  count.
+- ``funding_age_tally`` (the dashboard's ageing): by the UTC day, month and year of ``status_since`` instead of
+  ``created_at``; location, status; count.
 
 Rows that fall to zero stay (harmless, and reused).
 """
@@ -35,6 +40,7 @@ class Spec:
     dims: tuple[tuple[str, str], ...]  # (tally column, expression over the source row ``{r}``)
     sums: tuple[tuple[str, str], ...]  # the same, summed (``n`` counts: its expression is 1)
     watched: tuple[str, ...]  # the source columns whose change moves a row between tally rows
+    time: str = "created_at"  # the source's moment whose UTC day, month and year are the periods
 
     @property
     def key(self) -> str:
@@ -66,7 +72,23 @@ FUNDINGS = Spec(
     watched=("created_at", "location_id", "status", "outcome", "funder_id", "amount_expected_cents",
              "net_received_cents"),
 )
-ALL = (APPLICATIONS, FUNDINGS)
+# The dashboard's approval rate by sales rep: the period's applications per rep (removed users' as 0) and status.
+APPLICATIONS_BY_REP = Spec(
+    table="application_rep_tally", source="finance_application", prefix="finapp_rep_tally",
+    dims=(("location_id", "{r}.location_id"), ("rep_id", "coalesce({r}.created_by_id, 0)"), ("status", "{r}.status")),
+    sums=(("n", "1"),),
+    watched=("created_at", "location_id", "created_by_id", "status"),
+)
+# The dashboard's ageing: fundings per status by the UTC day they entered it (``status_since``), so the days in
+# status of every funding are a few period sums, not a pass over every funding.
+FUNDING_AGES = Spec(
+    table="funding_age_tally", source="funding", prefix="funding_age_tally",
+    dims=(("location_id", "{r}.location_id"), ("status", "{r}.status")),
+    sums=(("n", "1"),),
+    watched=("status_since", "location_id", "status"),
+    time="status_since",
+)
+ALL = (APPLICATIONS, FUNDINGS, APPLICATIONS_BY_REP, FUNDING_AGES)
 
 
 def _sqlite_periods(created: str) -> tuple[tuple[str, str], ...]:
@@ -85,7 +107,7 @@ def _sqlite_upsert(spec: Spec, row: str, sign: str) -> str:
     sums = ", ".join(f"{sign}{e.format(r=row)}" for _, e in spec.sums)
     return "\n".join(
         f"INSERT INTO {spec.table} ({spec.columns}) VALUES ('{grain}', {period}, {dims}, {sums}) {spec.conflict};"
-        for grain, period in _sqlite_periods(f"{row}.created_at"))
+        for grain, period in _sqlite_periods(f"{row}.{spec.time}"))
 
 
 def _sqlite_ddl(spec: Spec) -> list[str]:
@@ -102,7 +124,7 @@ def _postgres_ddl(spec: Spec) -> list[str]:
     p, src = spec.prefix, spec.source
     dims = ", ".join(e.format(r="r") for _, e in spec.dims)
     sums = ", ".join(f"k * {e.format(r='r')}" for _, e in spec.sums)
-    values = ",\n    ".join(f"('{grain}', {period}, {dims}, {sums})" for grain, period in _postgres_periods("r.created_at"))
+    values = ",\n    ".join(f"('{grain}', {period}, {dims}, {sums})" for grain, period in _postgres_periods(f"r.{spec.time}"))
     return [
         f"""CREATE OR REPLACE FUNCTION {p}_add(r {src}, k integer) RETURNS void AS $$
 BEGIN
@@ -141,7 +163,7 @@ def uninstall(conn: Connection, spec: Spec) -> None:
 
 def rebuild(conn: Connection, spec: Spec) -> None:
     """Recompute the whole tally from its source rows (migration backfill, bulk loads, repair)."""
-    periods = _postgres_periods("created_at") if conn.dialect.name == "postgresql" else _sqlite_periods("created_at")
+    periods = _postgres_periods(spec.time) if conn.dialect.name == "postgresql" else _sqlite_periods(spec.time)
     dims = [e.format(r=spec.source) for _, e in spec.dims]
     sums = ", ".join("count(*)" if e == "1" else f"coalesce(sum({e.format(r=spec.source)}), 0)" for _, e in spec.sums)
     conn.execute(text(f"DELETE FROM {spec.table}"))

@@ -179,10 +179,11 @@ def _counted(session: Session, conds: list) -> tuple[int, int, int]:
     return session.exec(select(*_TOTALS).where(and_(*conds))).one()
 
 
-def tally_where(actor: Actor, q: ListQuery) -> list | None:
+def tally_where(actor: Actor, q: ListQuery, t: Any = ApplicationTally) -> list | None:
     """Conditions on ``application_tally`` matching ``q`` (whole months from the monthly rows, the days at the
-    edges of a date range from the daily rows; same filters, same locations); None when no period fits."""
-    t = ApplicationTally
+    edges of a date range from the daily rows; same filters, same locations); None when no period fits. ``t``:
+    another tally of the applications by creation with the columns ``q`` filters on (``application_rep_tally``
+    has no stage)."""
     f = q.filters
     conds = [location_clause(actor, Permission.FUNDING_DETAILS_VIEW, t.location_id)]
     if f.get("locations"):

@@ -14,12 +14,15 @@ from urllib.parse import urlencode
 from sqlalchemy import and_, case, func
 from sqlmodel import Session, select
 
+from stapp.db import tally
 from stapp.db.models import (
+    ApplicationRepTally,
     ApplicationTally,
     CatalogEntry,
     Customer,
     FinanceApplication,
     Funding,
+    FundingAgeTally,
     FundingTally,
     Location,
     User,
@@ -109,15 +112,21 @@ def financing(session: Session, actor: Actor, period: Period, locations: Sequenc
 
 
 def _by_rep(session: Session, actor: Actor, q: ListQuery, link) -> list[dict[str, Any]]:  # noqa: ANN001
-    """Approval rate by the sales rep who entered the application (the period's rows, on their index)."""
-    conds = [*application_lists._company_conds(actor, q), FinanceApplication.status != AppStatus.NOT_SUBMITTED.value]
-    approved = func.sum(case((FinanceApplication.status == AppStatus.APPROVED.value, 1), else_=0))
+    """Approval rate by the sales rep who entered the application, from the trigger-kept ``application_rep_tally``
+    with company Financing's own conditions (locations the actor may see, the list's location filter, the
+    Created range): what the rep's link lists."""
+    t = ApplicationRepTally
+    where = application_lists.tally_where(actor, q, t)
+    if where is None:
+        return []
+    approved = func.sum(case((t.status == AppStatus.APPROVED.value, t.n), else_=0))
     rows = session.exec(
-        select(FinanceApplication.created_by_id, func.count(FinanceApplication.id), approved)
-        .where(and_(*conds)).group_by(FinanceApplication.created_by_id)
+        select(t.rep_id, func.sum(t.n), approved)
+        .where(and_(*where, t.status != AppStatus.NOT_SUBMITTED.value))
+        .group_by(t.rep_id).having(func.sum(t.n) != 0)
     ).all()
     names = dict(session.exec(select(User.id, User.name).where(
-        User.id.in_([r[0] for r in rows if r[0] is not None]))).all()) if rows else {}
+        User.id.in_([r[0] for r in rows if r[0]]))).all()) if rows else {}
     out = [{"rep": names.get(rep, application_lists.REMOVED_REP_LABEL),
             "submitted": int(n), "approved": int(ok), "rate": rate(int(ok), int(n)),
             "href": link(reps=str(rep or application_lists.REMOVED_REP), statuses=AppStatus.APPROVED.value)}
@@ -145,19 +154,31 @@ def _weeks(session: Session, actor: Actor, period: Period, locations: Sequence[i
             for w, r, f in by_week([(d, int(r), int(f)) for d, r, f in days], period)]
 
 
-def _ageing(session: Session, scope: list, loc_param: str, today) -> list[dict[str, Any]]:  # noqa: ANN001
-    """Fundings by status now, with how many days they have spent in it (since ``status_since``); each count
-    links to Funding Entries filtered the same way (status, days in status, location)."""
-    buckets = [func.sum(case((funding_entries.in_status_for(key, today), 1), else_=0)) for key, *_ in AGEING]
-    rows = {status: (int(n), [int(b or 0) for b in bs]) for status, n, *bs in session.exec(
-        select(Funding.status, func.count(Funding.id), *buckets).where(and_(*scope)).group_by(Funding.status)
-    ).all()}
+def _ageing(session: Session, actor: Actor, locations: Sequence[int], loc_param: str, today) -> list[dict[str, Any]]:  # noqa: ANN001
+    """Fundings by status now, with how many days they have spent in it (since ``status_since``), from the
+    trigger-kept ``funding_age_tally``: each bucket adds up the tally rows of its UTC days (``AGEING``, as
+    Funding Entries' "Days in status" filter counts them), with Funding Entries' location conditions. Each
+    count links to Funding Entries filtered the same way (status, days in status, location)."""
+    t = FundingAgeTally
+    scope = [location_clause(actor, Permission.FUNDING_DETAILS_VIEW, t.location_id)]
+    if locations:
+        scope.append(t.location_id.in_(locations))
+    counts: dict[str, list[int]] = {}
+    for i, (_key, low, high, _label) in enumerate(AGEING):
+        # in the bucket: entered the status ``low``..``high`` whole UTC days before today (``low`` 0: or later)
+        period = tally.period_clause(t, None if high is None else today - timedelta(days=high),
+                                     today - timedelta(days=low) if low else None)
+        if period is None:
+            continue
+        for status, n in session.exec(
+                select(t.status, func.sum(t.n)).where(and_(*scope, period)).group_by(t.status)).all():
+            counts.setdefault(status, [0] * len(AGEING))[i] += int(n or 0)
     out = []
     for status in FundingStatus:
-        n, counts = rows.get(status.value, (0, [0] * len(AGEING)))
+        buckets = counts.get(status.value, [0] * len(AGEING))
         link = {"statuses": status.value, "locations": loc_param}
-        out.append({"status": status.value, "count": n, "href": _link("/accounting/funding-entries", **link),
-                    **{f"age_{i}": c for i, c in enumerate(counts)},
+        out.append({"status": status.value, "count": sum(buckets), "href": _link("/accounting/funding-entries", **link),
+                    **{f"age_{i}": c for i, c in enumerate(buckets)},
                     **{f"age_{i}_href": _link("/accounting/funding-entries", **link, ages=key)
                        for i, (key, *_) in enumerate(AGEING)}})
     return out
@@ -208,6 +229,6 @@ def funding(session: Session, actor: Actor, period: Period, locations: Sequence[
                 "date_expected": d.isoformat(), "days_late": (today - d).days,
                 "remaining": format_cents((exp or 0) - got)}
                for fid, cid, first, last, status, d, exp, got in oldest]
-    return {"per_funder": per_funder, "ageing": _ageing(session, where({"locations": loc_param}), loc_param, today),
+    return {"per_funder": per_funder, "ageing": _ageing(session, actor, locations, loc_param, today),
             "overdue_count": int(overdue_count), "overdue": overdue,
             "overdue_href": _link("/accounting/funding-entries", **overdue_params)}
