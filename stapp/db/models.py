@@ -526,6 +526,24 @@ class FundingTally(SQLModel, table=True):
     net_cents: int = Field(default=0, sa_type=BigInteger)
 
 
+class FundingExpectedTally(SQLModel, table=True):
+    """Maintained by database triggers (``stapp/db/tally.py``), never written by the app: what ``funding_tally``
+    keeps, per day, month and year of Date Expected instead of creation (fundings without a Date Expected are not
+    in it). Funding Entries' summary with an Expected range and the dashboard's overdue count read it."""
+
+    __tablename__ = "funding_expected_tally"
+
+    grain: str = Field(primary_key=True, max_length=1)
+    period: date = Field(primary_key=True)
+    location_id: int = Field(primary_key=True)
+    status: str = Field(primary_key=True, max_length=20)
+    outcome: str = Field(primary_key=True, max_length=20)
+    funder_id: int = Field(primary_key=True)
+    n: int = Field(default=0)
+    expected_cents: int = Field(default=0, sa_type=BigInteger)
+    net_cents: int = Field(default=0, sa_type=BigInteger)
+
+
 class ApplicationRepTally(SQLModel, table=True):
     """Maintained by database triggers (``stapp/db/tally.py``), never written by the app: per UTC day, month and
     year of creation, location, sales rep (``created_by_id``; ``0``: the user was removed) and status, the count of

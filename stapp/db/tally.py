@@ -16,6 +16,8 @@ a date range: a few hundred or thousand small rows instead of a million.
   count.
 - ``funding_age_tally`` (the dashboard's ageing): by the UTC day, month and year of ``status_since`` instead of
   ``created_at``; location, status; count.
+- ``funding_expected_tally`` (Funding Entries with an Expected range, the dashboard's overdue count): what
+  ``funding_tally`` keeps, by the day, month and year of Date Expected (fundings without one left out).
 
 Rows that fall to zero stay (harmless, and reused).
 """
@@ -41,6 +43,8 @@ class Spec:
     sums: tuple[tuple[str, str], ...]  # the same, summed (``n`` counts: its expression is 1)
     watched: tuple[str, ...]  # the source columns whose change moves a row between tally rows
     time: str = "created_at"  # the source's moment whose UTC day, month and year are the periods
+    time_is_date: bool = False  # ``time`` is a calendar date (no time of day, no time zone)
+    only: str = ""  # a condition on the source row ``{r}``: rows failing it are not tallied (a NULL ``time``)
 
     @property
     def key(self) -> str:
@@ -88,7 +92,15 @@ FUNDING_AGES = Spec(
     watched=("status_since", "location_id", "status"),
     time="status_since",
 )
-ALL = (APPLICATIONS, FUNDINGS, APPLICATIONS_BY_REP, FUNDING_AGES)
+# Funding Entries with an Expected range (and the dashboard's overdue fundings): the same figures as
+# ``funding_tally``, by Date Expected instead of creation; fundings without a Date Expected match no such range.
+FUNDINGS_BY_EXPECTED = Spec(
+    table="funding_expected_tally", source="funding", prefix="funding_expected_tally",
+    dims=FUNDINGS.dims, sums=FUNDINGS.sums,
+    watched=("date_expected", *(c for c in FUNDINGS.watched if c != "created_at")),
+    time="date_expected", time_is_date=True, only="{r}.date_expected IS NOT NULL",
+)
+ALL = (APPLICATIONS, FUNDINGS, APPLICATIONS_BY_REP, FUNDING_AGES, FUNDINGS_BY_EXPECTED)
 
 
 def _sqlite_periods(created: str) -> tuple[tuple[str, str], ...]:
@@ -96,7 +108,10 @@ def _sqlite_periods(created: str) -> tuple[tuple[str, str], ...]:
             ("y", f"substr({created}, 1, 4) || '-01-01'"))
 
 
-def _postgres_periods(created: str) -> tuple[tuple[str, str], ...]:
+def _postgres_periods(created: str, *, is_date: bool = False) -> tuple[tuple[str, str], ...]:
+    if is_date:
+        return (("d", created), ("m", f"date_trunc('month', {created}::timestamp)::date"),
+                ("y", f"date_trunc('year', {created}::timestamp)::date"))
     return (("d", f"({created} AT TIME ZONE 'UTC')::date"),
             ("m", f"date_trunc('month', {created} AT TIME ZONE 'UTC')::date"),
             ("y", f"date_trunc('year', {created} AT TIME ZONE 'UTC')::date"))
@@ -105,9 +120,14 @@ def _postgres_periods(created: str) -> tuple[tuple[str, str], ...]:
 def _sqlite_upsert(spec: Spec, row: str, sign: str) -> str:
     dims = ", ".join(e.format(r=row) for _, e in spec.dims)
     sums = ", ".join(f"{sign}{e.format(r=row)}" for _, e in spec.sums)
-    return "\n".join(
-        f"INSERT INTO {spec.table} ({spec.columns}) VALUES ('{grain}', {period}, {dims}, {sums}) {spec.conflict};"
-        for grain, period in _sqlite_periods(f"{row}.{spec.time}"))
+    # with a condition on the row, a SELECT ... WHERE it (a WHERE also keeps SQLite from reading the upsert's ON
+    # as a join's)
+    out = []
+    for grain, period in _sqlite_periods(f"{row}.{spec.time}"):
+        values = (f"SELECT '{grain}', {period}, {dims}, {sums} WHERE {spec.only.format(r=row)}" if spec.only
+                  else f"VALUES ('{grain}', {period}, {dims}, {sums})")
+        out.append(f"INSERT INTO {spec.table} ({spec.columns}) {values} {spec.conflict};")
+    return "\n".join(out)
 
 
 def _sqlite_ddl(spec: Spec) -> list[str]:
@@ -124,10 +144,13 @@ def _postgres_ddl(spec: Spec) -> list[str]:
     p, src = spec.prefix, spec.source
     dims = ", ".join(e.format(r="r") for _, e in spec.dims)
     sums = ", ".join(f"k * {e.format(r='r')}" for _, e in spec.sums)
-    values = ",\n    ".join(f"('{grain}', {period}, {dims}, {sums})" for grain, period in _postgres_periods(f"r.{spec.time}"))
+    values = ",\n    ".join(f"('{grain}', {period}, {dims}, {sums})"
+                             for grain, period in _postgres_periods(f"r.{spec.time}", is_date=spec.time_is_date))
+    guard = f"IF NOT ({spec.only.format(r='r')}) THEN RETURN; END IF;" if spec.only else ""
     return [
         f"""CREATE OR REPLACE FUNCTION {p}_add(r {src}, k integer) RETURNS void AS $$
 BEGIN
+  {guard}
   INSERT INTO {spec.table} ({spec.columns}) VALUES
     {values}
   {spec.conflict};
@@ -163,14 +186,16 @@ def uninstall(conn: Connection, spec: Spec) -> None:
 
 def rebuild(conn: Connection, spec: Spec) -> None:
     """Recompute the whole tally from its source rows (migration backfill, bulk loads, repair)."""
-    periods = _postgres_periods(spec.time) if conn.dialect.name == "postgresql" else _sqlite_periods(spec.time)
+    periods = (_postgres_periods(spec.time, is_date=spec.time_is_date) if conn.dialect.name == "postgresql"
+               else _sqlite_periods(spec.time))
     dims = [e.format(r=spec.source) for _, e in spec.dims]
     sums = ", ".join("count(*)" if e == "1" else f"coalesce(sum({e.format(r=spec.source)}), 0)" for _, e in spec.sums)
+    where = f"WHERE {spec.only.format(r=spec.source)} " if spec.only else ""
     conn.execute(text(f"DELETE FROM {spec.table}"))
     for grain, period in periods:
         conn.execute(text(
             f"INSERT INTO {spec.table} ({spec.columns}) SELECT '{grain}', {period}, {', '.join(dims)}, {sums} "
-            f"FROM {spec.source} GROUP BY {', '.join([period, *dims])}"
+            f"FROM {spec.source} {where}GROUP BY {', '.join([period, *dims])}"
         ))
 
 

@@ -218,7 +218,8 @@ def funding(session: Session, actor: Actor, period: Period, locations: Sequence[
         })
     per_funder.sort(key=lambda r: r["funder"])
     overdue_conds = where(overdue_params)
-    overdue_count = session.exec(select(func.count(Funding.id)).where(and_(*overdue_conds))).one()
+    # counted as Funding Entries counts that list: from the tally by Date Expected (``funding_entries.summary``)
+    overdue_count = funding_entries.summary(session, actor, funding_entries.parse_query(overdue_params), today)["count"]
     oldest = session.exec(
         select(Funding.id, Funding.customer_id, Customer.first_name, Customer.last_name, Funding.status,
                Funding.date_expected, Funding.amount_expected_cents, Funding.net_received_cents)

@@ -19,7 +19,7 @@ from sqlalchemy.orm import aliased
 from sqlmodel import Session, select
 
 from stapp.db import tally
-from stapp.db.models import CatalogEntry, Customer, Funding, FundingTally, Location
+from stapp.db.models import CatalogEntry, Customer, Funding, FundingExpectedTally, FundingTally, Location
 from stapp.db.types import utcnow
 from stapp.domain.funding import (
     AGEING,
@@ -276,9 +276,11 @@ def _row(r) -> dict[str, Any]:  # noqa: ANN001
     }
 
 
-# The filters ``funding_tally`` carries. The others (an Expected range, holdbacks, days in status) depend on more
-# than its columns or on today's date; with one of them the summary sums the matching rows.
+# The filters ``funding_tally`` carries; an Expected range instead of a Created one is carried by
+# ``funding_expected_tally`` (both ranges at once by neither). The others (holdbacks, days in status) depend on
+# more than their columns or on today's date; with one of them the summary sums the matching rows.
 TALLIED_FILTERS = frozenset({"created_from", "created_to", "locations", "statuses", "outcomes", "funders"})
+EXPECTED_RANGE = frozenset({"expected_from", "expected_to"})
 
 
 def summary(session: Session, actor: Actor, q: ListQuery, today: date | None = None) -> dict[str, Any]:
@@ -306,11 +308,25 @@ def counted(session: Session, actor: Actor, q: ListQuery, today: date | None = N
 def tally_where(actor: Actor, q: ListQuery) -> list | None:
     """Conditions on ``funding_tally`` matching ``q`` (whole months plus the days at the edges of a Created
     range, same locations and filters); None when a filter in use is not in the tally. An empty date range
-    gives a condition no row meets."""
+    gives a condition no row meets. (An Expected range: ``expected_tally_where``.)"""
     f = q.filters
     if any(value for name, value in f.items() if name not in TALLIED_FILTERS):
         return None
-    t = FundingTally
+    return _tally_conds(actor, q, FundingTally, "created_from", "created_to")
+
+
+def expected_tally_where(actor: Actor, q: ListQuery) -> list | None:
+    """Conditions on ``funding_expected_tally`` matching ``q``: an Expected range with the filters
+    ``funding_tally`` carries but a Created range; None otherwise."""
+    f = q.filters
+    if any(value for name, value in f.items()
+           if name not in (TALLIED_FILTERS | EXPECTED_RANGE) - {"created_from", "created_to"}):
+        return None
+    return _tally_conds(actor, q, FundingExpectedTally, "expected_from", "expected_to")
+
+
+def _tally_conds(actor: Actor, q: ListQuery, t: Any, start: str, end: str) -> list:
+    f = q.filters
     conds = [location_clause(actor, Permission.FUNDING_DETAILS_VIEW, t.location_id)]
     if f.get("locations"):
         conds.append(t.location_id.in_(f["locations"]))
@@ -320,21 +336,28 @@ def tally_where(actor: Actor, q: ListQuery) -> list | None:
         conds.append(t.outcome.in_(["" if o == NO_OUTCOME else o for o in f["outcomes"]]))
     if f.get("funders"):
         conds.append(t.funder_id.in_(f["funders"]))  # No Funder is stored as 0, its filter value
-    period = tally.period_clause(t, f.get("created_from"), f.get("created_to"))
+    period = tally.period_clause(t, f.get(start), f.get(end))
     return [*conds, period if period is not None else false()]
 
 
 def tallied(session: Session, actor: Actor, q: ListQuery) -> dict[str, Any] | None:
-    """The summary from ``funding_tally`` (``stapp/db/tally.py``); None when a filter in use is not in it."""
-    where = tally_where(actor, q)
+    """The summary from ``funding_tally`` (``stapp/db/tally.py``), or with an Expected range from
+    ``funding_expected_tally``; None when a filter in use is in neither."""
+    by_expected = any(q.filters.get(name) for name in EXPECTED_RANGE)
+    where = expected_tally_where(actor, q) if by_expected else tally_where(actor, q)
     if where is None:
         return None
-    count, exp, got = session.exec(_TALLY_SUMS.where(and_(*where))).one()
+    sums = _EXPECTED_TALLY_SUMS if by_expected else _TALLY_SUMS
+    count, exp, got = session.exec(sums.where(and_(*where))).one()
     return _totals(count, exp, got)
 
 
-_TALLY_SUMS = select(func.coalesce(func.sum(FundingTally.n), 0), func.coalesce(func.sum(FundingTally.expected_cents), 0),
-                     func.coalesce(func.sum(FundingTally.net_cents), 0))  # built once
+def _sums(t: Any):  # noqa: ANN202
+    return select(func.coalesce(func.sum(t.n), 0), func.coalesce(func.sum(t.expected_cents), 0),
+                  func.coalesce(func.sum(t.net_cents), 0))
+
+
+_TALLY_SUMS, _EXPECTED_TALLY_SUMS = _sums(FundingTally), _sums(FundingExpectedTally)  # built once
 
 
 def list_entries(session: Session, actor: Actor, q: ListQuery) -> EntriesPage:

@@ -128,6 +128,14 @@ def test_the_funding_tally_is_exact_on_postgres_and_a_rebuild_agrees(postgres_ap
     with get_engine().begin() as conn:
         rebuild(conn, FUNDINGS)
     assert test_funding_tally.tally_rows() == maintained and maintained
+    # by Date Expected (a date column: its own period expressions on PostgreSQL; NULLs left out)
+    from stapp.db.models import FundingExpectedTally
+    from stapp.db.tally import FUNDINGS_BY_EXPECTED
+
+    maintained = test_funding_tally.tally_rows(FundingExpectedTally)
+    with get_engine().begin() as conn:
+        rebuild(conn, FUNDINGS_BY_EXPECTED)
+    assert test_funding_tally.tally_rows(FundingExpectedTally) == maintained and maintained
 
 
 def test_the_dashboard_tallies_are_exact_on_postgres_and_a_rebuild_agrees(postgres_app: None) -> None:

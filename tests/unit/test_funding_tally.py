@@ -12,7 +12,7 @@ from sqlalchemy import delete, update
 from sqlmodel import select
 
 from stapp.db.engine import get_engine, read_session, write_session
-from stapp.db.models import CatalogEntry, Funding, FundingTally, Location
+from stapp.db.models import CatalogEntry, Funding, FundingExpectedTally, FundingTally, Location
 from stapp.domain.funding import NO_FUNDER_ID, NO_OUTCOME, CatalogKind, FundingOutcome, FundingStatus
 from stapp.services import funding as funding_svc
 from stapp.services import funding_entries as entries
@@ -37,7 +37,8 @@ def spread_fundings(rng: random.Random, n: int = 60) -> None:
         for i in range(n):
             row = dict(demo[i % len(demo)])
             row.pop("id")
-            row.update(created_at=edge_moment(rng), status=rng.choice(STATUSES),
+            row.update(created_at=edge_moment(rng), date_expected=rng.choice([None, edge_moment(rng).date()]),
+                       status=rng.choice(STATUSES),
                        outcome=rng.choice([o for o in OUTCOMES if o != NO_OUTCOME] + [None]),
                        funder_id=rng.choice([*funders, None]), amount_expected_cents=rng.choice([None, 0, 250_000_00]),
                        net_received_cents=rng.choice([0, 1_00, 99_999_99]))
@@ -54,6 +55,9 @@ def _filters(rng: random.Random) -> dict[str, str]:
         params["funders"] = ",".join(str(f) for f in rng.sample([*_funders(), NO_FUNDER_ID], 2))
     if rng.random() < 0.3:
         params["locations"] = str(rng.choice([1, 2]))
+    if rng.random() < 0.4:  # an Expected range instead (funding_expected_tally; both at once sum the rows)
+        dated = add_created_range(rng, {})
+        return {**params, **{k.replace("created", "expected"): v for k, v in dated.items()}}
     return add_created_range(rng, params)
 
 
@@ -106,6 +110,9 @@ def change_everything(actor, rng: random.Random) -> None:  # noqa: ANN001
         s.exec(update(Funding).where(Funding.status == "SUBMITTED")
                .values(amount_expected_cents=None, net_received_cents=Funding.net_received_cents + 7))
         s.exec(delete(Funding).where(Funding.status == "COMPLETE", Funding.outcome == "REJECTED"))
+    with write_session() as s:  # Date Expected set, moved and cleared (funding_expected_tally)
+        s.exec(update(Funding).where(Funding.id % 3 == 0).values(date_expected=None))
+        s.exec(update(Funding).where(Funding.id % 3 == 1).values(date_expected=edge_moment(rng).date()))
 
 
 @pytest.mark.parametrize("email", ["admin@example.com", "accounting@example.com"])
@@ -136,39 +143,43 @@ def test_a_user_limited_to_one_location_gets_only_its_totals(actor_for):
     assert_tally_matches(limited, random.Random(3), rounds=20)
 
 
-@pytest.mark.parametrize("params,from_tally", [
-    ({}, True),
-    ({"statuses": "COMPLETE", "outcomes": "none", "funders": "0", "created_from": "2026-01-15"}, True),
-    ({"expected_from": "2026-01-01"}, False),
-    ({"holdbacks": "due"}, False),
-    ({"ages": "0-30"}, False),
+@pytest.mark.parametrize("params,tally_table", [
+    ({}, "funding_tally"),
+    ({"statuses": "COMPLETE", "outcomes": "none", "funders": "0", "created_from": "2026-01-15"}, "funding_tally"),
+    ({"expected_from": "2026-01-01"}, "funding_expected_tally"),
+    ({"expected_to": "2026-01-31", "statuses": "REVIEW,READY", "locations": "1"}, "funding_expected_tally"),
+    ({"expected_from": "2026-01-01", "created_from": "2026-01-01"}, None),
+    ({"holdbacks": "due"}, None),
+    ({"ages": "0-30"}, None),
+    ({"ages": "0-30", "expected_from": "2026-01-01"}, None),
 ])
-def test_the_summary_reads_the_tally_when_it_carries_every_filter(actor_for, params, from_tally):
+def test_the_summary_reads_the_tally_when_it_carries_every_filter(actor_for, params, tally_table):
     spread_fundings(random.Random(9), n=10)
     acct = actor_for("accounting@example.com")
     q = entries.parse_query(params)
     with read_session() as s, selects() as sql:
         totals = entries.summary(s, acct, q)
-    assert any("funding_tally" in x for x in sql) == from_tally, sql
-    assert any(" FROM funding " in x + " " for x in sql) != from_tally, sql
+    read = {t for t in ("funding_tally", "funding_expected_tally") if any(f" {t} " in x + " " for x in sql)}
+    assert read == ({tally_table} if tally_table else set()), sql
+    assert any(" FROM funding " in x + " " for x in sql) == (tally_table is None), sql
     with read_session() as s:
         assert totals == entries.counted(s, acct, q)
 
 
 def test_a_rebuild_from_scratch_agrees_with_the_triggers(actor_for):
-    from stapp.db.tally import FUNDINGS, rebuild
+    from stapp.db.tally import FUNDINGS, FUNDINGS_BY_EXPECTED, rebuild
 
     rng = random.Random(13)
     spread_fundings(rng)
     change_everything(actor_for("admin@example.com"), rng)
-    maintained = tally_rows()
-    with get_engine().begin() as conn:
-        rebuild(conn, FUNDINGS)
-    assert tally_rows() == maintained and maintained
+    for spec, table in ((FUNDINGS, FundingTally), (FUNDINGS_BY_EXPECTED, FundingExpectedTally)):
+        maintained = tally_rows(table)
+        with get_engine().begin() as conn:
+            rebuild(conn, spec)
+        assert tally_rows(table) == maintained and maintained, spec.table
 
 
-def tally_rows() -> set[tuple]:
-    t = FundingTally
+def tally_rows(t=FundingTally) -> set[tuple]:  # noqa: ANN001
     with read_session() as s:
         return {tuple(r) for r in s.exec(select(t.grain, t.period, t.location_id, t.status, t.outcome, t.funder_id,
                                                 t.n, t.expected_cents, t.net_cents).where(t.n != 0)).all()}
