@@ -526,6 +526,21 @@ class FundingTally(SQLModel, table=True):
     net_cents: int = Field(default=0, sa_type=BigInteger)
 
 
+class ApplicationDayTally(SQLModel, table=True):
+    """Maintained by database triggers (``stapp/db/tally.py``), never written by the app: per UTC day, month and
+    year of creation and location, the count of submitted applications (all but Not Submitted) and their Amount
+    Requested and Amount Financed sums. The dashboard's requested vs financed per week reads it."""
+
+    __tablename__ = "application_day_tally"
+
+    grain: str = Field(primary_key=True, max_length=1)
+    period: date = Field(primary_key=True)
+    location_id: int = Field(primary_key=True)
+    n: int = Field(default=0)
+    requested_cents: int = Field(default=0, sa_type=BigInteger)
+    financed_cents: int = Field(default=0, sa_type=BigInteger)
+
+
 class FundingExpectedTally(SQLModel, table=True):
     """Maintained by database triggers (``stapp/db/tally.py``), never written by the app: what ``funding_tally``
     keeps, per day, month and year of Date Expected instead of creation (fundings without a Date Expected are not

@@ -16,6 +16,8 @@ a date range: a few hundred or thousand small rows instead of a million.
   count.
 - ``funding_age_tally`` (the dashboard's ageing): by the UTC day, month and year of ``status_since`` instead of
   ``created_at``; location, status; count.
+- ``application_day_tally`` (the dashboard's weeks): submitted applications (not Not Submitted) by location;
+  count, Amount Requested, Amount Financed.
 - ``funding_expected_tally`` (Funding Entries with an Expected range, the dashboard's overdue count): what
   ``funding_tally`` keeps, by the day, month and year of Date Expected (fundings without one left out).
 
@@ -31,6 +33,7 @@ from typing import Any
 from sqlalchemy import and_, event, func, or_, select, text
 from sqlalchemy.engine import Connection
 
+from stapp.domain.financing import AppStatus
 from stapp.domain.listing import next_month, next_year, split_periods
 
 
@@ -100,7 +103,16 @@ FUNDINGS_BY_EXPECTED = Spec(
     watched=("date_expected", *(c for c in FUNDINGS.watched if c != "created_at")),
     time="date_expected", time_is_date=True, only="{r}.date_expected IS NOT NULL",
 )
-ALL = (APPLICATIONS, FUNDINGS, APPLICATIONS_BY_REP, FUNDING_AGES, FUNDINGS_BY_EXPECTED)
+# The dashboard's requested vs financed per week: submitted applications (all but Not Submitted) per day and
+# location only, a fiftieth of ``application_tally``'s daily rows to add up for a year.
+SUBMITTED_BY_DAY = Spec(
+    table="application_day_tally", source="finance_application", prefix="finapp_day_tally",
+    dims=(("location_id", "{r}.location_id"),),
+    sums=APPLICATIONS.sums,
+    watched=("created_at", "location_id", "status", "amount_requested_cents", "amount_financed_cents"),
+    only=f"{{r}}.status <> '{AppStatus.NOT_SUBMITTED.value}'",
+)
+ALL = (APPLICATIONS, FUNDINGS, APPLICATIONS_BY_REP, FUNDING_AGES, FUNDINGS_BY_EXPECTED, SUBMITTED_BY_DAY)
 
 
 def _sqlite_periods(created: str) -> tuple[tuple[str, str], ...]:

@@ -16,6 +16,7 @@ from sqlmodel import Session, select
 
 from stapp.db import tally
 from stapp.db.models import (
+    ApplicationDayTally,
     ApplicationRepTally,
     ApplicationTally,
     CatalogEntry,
@@ -135,9 +136,10 @@ def _by_rep(session: Session, actor: Actor, q: ListQuery, link) -> list[dict[str
 
 
 def _weeks(session: Session, actor: Actor, period: Period, locations: Sequence[int], link) -> list[dict[str, Any]]:  # noqa: ANN001
-    t = ApplicationTally
+    """Requested vs financed per week of the period: the submitted applications' daily sums from the trigger-kept
+    ``application_day_tally`` (locations the actor may see, the location filter)."""
+    t = ApplicationDayTally
     conds = [t.grain == "d", t.period >= period.start, t.period <= period.end,
-             t.status != AppStatus.NOT_SUBMITTED.value,
              location_clause(actor, Permission.FUNDING_DETAILS_VIEW, t.location_id)]
     if locations:
         conds.append(t.location_id.in_(locations))

@@ -1,4 +1,5 @@
-"""The dashboard's maintained aggregates (``application_rep_tally``, ``funding_age_tally``) give the figures that
+"""The dashboard's maintained aggregates (``application_rep_tally``, ``application_day_tally``,
+``funding_age_tally``) give the figures that
 counting the rows gives, after any kind of change (ORM writes, bulk statements, deletes, a user's removal),
 for any period and location, day edges included; a rebuild agrees with the triggers."""
 
@@ -66,6 +67,38 @@ def rep_counted(actor, period: Period, locations: list[int]) -> list[tuple[str, 
                              func.sum(case((a.status == AppStatus.APPROVED.value, 1), else_=0)))
                       .where(*conds).group_by(a.created_by_id)).all()
     return sorted((str(rep or application_lists.REMOVED_REP), int(n), int(ok)) for rep, n, ok in rows)
+
+
+def week_figures(actor, period: Period, locations: list[int]) -> list[tuple[str, int, int]]:  # noqa: ANN001
+    """(week, requested, financed) as the dashboard's weekly chart shows them."""
+    with read_session() as s:
+        rows = svc._weeks(s, actor, period, locations, _link)
+    return [(r["week"], r["requested_cents"], r["financed_cents"]) for r in rows]
+
+
+def week_counted(actor, period: Period, locations: list[int]) -> list[tuple[str, int, int]]:  # noqa: ANN001
+    """The same, from the submitted applications' own amounts, by their UTC day of creation."""
+    from stapp.domain.dashboard import by_week
+
+    q = ListQuery(filters={"created_from": period.start, "created_to": period.end, "locations": tuple(locations)})
+    a = FinanceApplication
+    conds = [*application_lists._company_conds(actor, q), a.status != AppStatus.NOT_SUBMITTED.value]
+    days: dict[date, list[int]] = {}
+    with read_session() as s:
+        for created, requested, financed in s.exec(
+                select(a.created_at, a.amount_requested_cents, a.amount_financed_cents).where(*conds)).all():
+            day = days.setdefault(created.astimezone(UTC).date(), [0, 0])
+            day[0] += requested
+            day[1] += financed or 0
+    return [(w.isoformat(), r, f) for w, r, f in by_week([(d, r, f) for d, (r, f) in sorted(days.items())], period)]
+
+
+def assert_weeks_match(actor, rng: random.Random) -> None:  # noqa: ANN001
+    for period in _periods(rng):
+        if (period.end - period.start).days > 366 * 3:
+            continue
+        for locations in ([], [1], [2]):
+            assert week_figures(actor, period, locations) == week_counted(actor, period, locations), (period, locations)
 
 
 def _periods(rng: random.Random) -> list[Period]:
@@ -164,8 +197,10 @@ def test_approval_by_rep_equals_counting_the_applications_after_any_change(actor
     spread_reps(rng)
     actor = actor_for(email)
     assert_reps_match(actor, rng)
+    assert_weeks_match(actor, rng)
     change_reps(rng)
     assert_reps_match(actor, rng)
+    assert_weeks_match(actor, rng)
     assert any(rep == "0" for rep, *_ in rep_counted(actor, Period("custom", date(2020, 1, 1), TODAY), []))
 
 
@@ -215,10 +250,11 @@ def tally_rows(model) -> set[tuple]:  # noqa: ANN001
 
 
 def assert_rebuild_agrees() -> None:
-    from stapp.db.models import ApplicationRepTally, FundingAgeTally
-    from stapp.db.tally import APPLICATIONS_BY_REP, FUNDING_AGES, rebuild
+    from stapp.db.models import ApplicationDayTally, ApplicationRepTally, FundingAgeTally
+    from stapp.db.tally import APPLICATIONS_BY_REP, FUNDING_AGES, SUBMITTED_BY_DAY, rebuild
 
-    for model, spec in ((ApplicationRepTally, APPLICATIONS_BY_REP), (FundingAgeTally, FUNDING_AGES)):
+    for model, spec in ((ApplicationRepTally, APPLICATIONS_BY_REP), (FundingAgeTally, FUNDING_AGES),
+                        (ApplicationDayTally, SUBMITTED_BY_DAY)):
         maintained = tally_rows(model)
         with get_engine().begin() as conn:
             rebuild(conn, spec)
