@@ -507,13 +507,8 @@ class ApplicationTally(SQLModel, table=True):
     financed_cents: int = Field(default=0, sa_type=BigInteger)
 
 
-class FundingTally(SQLModel, table=True):
-    """Maintained by database triggers (``stapp/db/tally.py``), never written by the app: per UTC day (grain
-    ``d``), month (``m``) and year (``y``) of creation, location, status, outcome (``''``: none yet) and funder (``0``: No
-    Funder), the count of fundings and their Amount Expected and Net Received sums. The Funding Entries
-    summary reads it."""
-
-    __tablename__ = "funding_tally"
+class _FundingFigures(SQLModel):
+    """The columns of the two funding tallies: the period, the filters they carry, the count and the sums."""
 
     grain: str = Field(primary_key=True, max_length=1)
     period: date = Field(primary_key=True)
@@ -524,6 +519,15 @@ class FundingTally(SQLModel, table=True):
     n: int = Field(default=0)
     expected_cents: int = Field(default=0, sa_type=BigInteger)
     net_cents: int = Field(default=0, sa_type=BigInteger)
+
+
+class FundingTally(_FundingFigures, table=True):
+    """Maintained by database triggers (``stapp/db/tally.py``), never written by the app: per UTC day (grain
+    ``d``), month (``m``) and year (``y``) of creation, location, status, outcome (``''``: none yet) and funder (``0``: No
+    Funder), the count of fundings and their Amount Expected and Net Received sums. The Funding Entries
+    summary reads it."""
+
+    __tablename__ = "funding_tally"
 
 
 class ApplicationDayTally(SQLModel, table=True):
@@ -541,22 +545,12 @@ class ApplicationDayTally(SQLModel, table=True):
     financed_cents: int = Field(default=0, sa_type=BigInteger)
 
 
-class FundingExpectedTally(SQLModel, table=True):
+class FundingExpectedTally(_FundingFigures, table=True):
     """Maintained by database triggers (``stapp/db/tally.py``), never written by the app: what ``funding_tally``
     keeps, per day, month and year of Date Expected instead of creation (fundings without a Date Expected are not
     in it). Funding Entries' summary with an Expected range and the dashboard's overdue count read it."""
 
     __tablename__ = "funding_expected_tally"
-
-    grain: str = Field(primary_key=True, max_length=1)
-    period: date = Field(primary_key=True)
-    location_id: int = Field(primary_key=True)
-    status: str = Field(primary_key=True, max_length=20)
-    outcome: str = Field(primary_key=True, max_length=20)
-    funder_id: int = Field(primary_key=True)
-    n: int = Field(default=0)
-    expected_cents: int = Field(default=0, sa_type=BigInteger)
-    net_cents: int = Field(default=0, sa_type=BigInteger)
 
 
 class ApplicationRepTally(SQLModel, table=True):
