@@ -490,16 +490,21 @@ class AuditEvent(SQLModel, table=True):
     after_json: str = Field(default="")
 
 
-class ApplicationTally(SQLModel, table=True):
+class _TallyRow(SQLModel):
+    """The key every tally starts with: the grain (``d``, ``m``, ``y``), the period's first day, the location."""
+
+    grain: str = Field(primary_key=True, max_length=1)
+    period: date = Field(primary_key=True)
+    location_id: int = Field(primary_key=True)
+
+
+class ApplicationTally(_TallyRow, table=True):
     """Maintained by database triggers (``stapp/db/tally.py``), never written by the app: per UTC day
     (grain ``d``), month (``m``) and year (``y``) of creation, location, status and stage, the count of applications and
     their Amount Requested and Amount Financed sums. The company Financing summary reads it."""
 
     __tablename__ = "application_tally"
 
-    grain: str = Field(primary_key=True, max_length=1)
-    period: date = Field(primary_key=True)
-    location_id: int = Field(primary_key=True)
     status: str = Field(primary_key=True, max_length=20)
     stage: str = Field(primary_key=True, max_length=40)
     n: int = Field(default=0)
@@ -507,12 +512,9 @@ class ApplicationTally(SQLModel, table=True):
     financed_cents: int = Field(default=0, sa_type=BigInteger)
 
 
-class _FundingFigures(SQLModel):
-    """The columns of the two funding tallies: the period, the filters they carry, the count and the sums."""
+class _FundingFigures(_TallyRow):
+    """The rest of the two funding tallies' columns: the filters they carry, the count and the sums."""
 
-    grain: str = Field(primary_key=True, max_length=1)
-    period: date = Field(primary_key=True)
-    location_id: int = Field(primary_key=True)
     status: str = Field(primary_key=True, max_length=20)
     outcome: str = Field(primary_key=True, max_length=20)
     funder_id: int = Field(primary_key=True)
@@ -530,16 +532,13 @@ class FundingTally(_FundingFigures, table=True):
     __tablename__ = "funding_tally"
 
 
-class ApplicationDayTally(SQLModel, table=True):
+class ApplicationDayTally(_TallyRow, table=True):
     """Maintained by database triggers (``stapp/db/tally.py``), never written by the app: per UTC day, month and
     year of creation and location, the count of submitted applications (all but Not Submitted) and their Amount
     Requested and Amount Financed sums. The dashboard's requested vs financed per week reads it."""
 
     __tablename__ = "application_day_tally"
 
-    grain: str = Field(primary_key=True, max_length=1)
-    period: date = Field(primary_key=True)
-    location_id: int = Field(primary_key=True)
     n: int = Field(default=0)
     requested_cents: int = Field(default=0, sa_type=BigInteger)
     financed_cents: int = Field(default=0, sa_type=BigInteger)
@@ -553,31 +552,25 @@ class FundingExpectedTally(_FundingFigures, table=True):
     __tablename__ = "funding_expected_tally"
 
 
-class ApplicationRepTally(SQLModel, table=True):
+class ApplicationRepTally(_TallyRow, table=True):
     """Maintained by database triggers (``stapp/db/tally.py``), never written by the app: per UTC day, month and
     year of creation, location, sales rep (``created_by_id``; ``0``: the user was removed) and status, the count of
     applications. The dashboard's approval rate by sales rep reads it."""
 
     __tablename__ = "application_rep_tally"
 
-    grain: str = Field(primary_key=True, max_length=1)
-    period: date = Field(primary_key=True)
-    location_id: int = Field(primary_key=True)
     rep_id: int = Field(primary_key=True)
     status: str = Field(primary_key=True, max_length=20)
     n: int = Field(default=0)
 
 
-class FundingAgeTally(SQLModel, table=True):
+class FundingAgeTally(_TallyRow, table=True):
     """Maintained by database triggers (``stapp/db/tally.py``), never written by the app: per UTC day, month and
     year a funding entered its status (``status_since``), location and status, the count of fundings. The
     dashboard's ageing (days in status) reads it."""
 
     __tablename__ = "funding_age_tally"
 
-    grain: str = Field(primary_key=True, max_length=1)
-    period: date = Field(primary_key=True)
-    location_id: int = Field(primary_key=True)
     status: str = Field(primary_key=True, max_length=20)
     n: int = Field(default=0)
 

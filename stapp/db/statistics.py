@@ -12,13 +12,14 @@ from __future__ import annotations
 
 from sqlalchemy.engine import Engine
 
+from stapp.db import tally
+
 # the tables the company lists, the dashboard and the customer pages filter
 TABLES = ("finance_application", "funding", "funding_transaction", "customer")
 # Never analyzed: every read of a tally names its grain and period, the first columns of its primary key, which
 # SQLite seeks without statistics. With them it averages the grains (366,000 daily rows, 1,400 yearly) and
 # skip-scanned the key instead: a yearly summary took 7 ms where the seek takes 0.1 ms.
-UNANALYZED = ("application_tally", "funding_tally", "application_rep_tally", "funding_age_tally",
-              "funding_expected_tally", "application_day_tally")
+UNANALYZED = tuple(spec.table for spec in tally.ALL)
 SMALL = 1000  # below this many rows any plan is fast: no statistics needed
 
 

@@ -198,9 +198,6 @@ def funding(session: Session, actor: Actor, period: Period, locations: Sequence[
     yesterday = today - timedelta(days=1)
     overdue_params = {"expected_to": yesterday.isoformat(), "statuses": ",".join(OPEN_FUNDING), "locations": loc_param}
 
-    def where(params: dict[str, str]) -> list:
-        return funding_entries._where(actor, funding_entries.parse_query(params))
-
     # per funder from the trigger-kept tally, with the list's own tally conditions (stapp/db/tally.py)
     t = FundingTally
     tally_conds = funding_entries.tally_where(actor, funding_entries.parse_query(in_period))
@@ -219,9 +216,10 @@ def funding(session: Session, actor: Actor, period: Period, locations: Sequence[
             "href": _link("/accounting/funding-entries", **in_period, funders=str(funder_id or NO_FUNDER_ID)),
         })
     per_funder.sort(key=lambda r: r["funder"])
-    overdue_conds = where(overdue_params)
+    overdue_q = funding_entries.parse_query(overdue_params)
+    overdue_conds = funding_entries._where(actor, overdue_q, today=today)
     # counted as Funding Entries counts that list: from the tally by Date Expected (``funding_entries.summary``)
-    overdue_count = funding_entries.summary(session, actor, funding_entries.parse_query(overdue_params), today)["count"]
+    overdue_count = funding_entries.summary(session, actor, overdue_q, today)["count"]
     oldest = session.exec(
         select(Funding.id, Funding.customer_id, Customer.first_name, Customer.last_name, Funding.status,
                Funding.date_expected, Funding.amount_expected_cents, Funding.net_received_cents)
