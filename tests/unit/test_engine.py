@@ -33,3 +33,41 @@ def test_a_sqlite_file_keeps_its_connections_open_under_twenty_threads_at_once(t
             assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
     finally:
         engine.dispose()
+
+
+def test_writers_of_one_process_queue_for_sqlites_write_lock_instead_of_polling_it(tmp_path):
+    """SQLite's busy handler polls a taken write lock with growing sleeps (40-54 ms of waiting per write under fifty
+    submissions at once). The process queues its writers instead, so none of them ever finds the lock taken: with
+    the busy timeout set to zero, a writer that did would fail at once with "database is locked"."""
+    import time
+
+    from stapp.db.engine import write_session
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'writers.db'}")
+    event.listen(engine, "connect", lambda conn, _record: conn.execute("PRAGMA busy_timeout=0"))
+    with engine.begin() as conn:
+        conn.exec_driver_sql("CREATE TABLE t (id INTEGER PRIMARY KEY, writer INTEGER)")
+    failures: list[BaseException] = []
+    start = threading.Barrier(16)
+
+    def write(n: int) -> None:
+        start.wait(timeout=10)
+        for _ in range(10):
+            try:
+                with write_session(engine) as s:
+                    s.connection().execute(text("INSERT INTO t (writer) VALUES (:n)"), {"n": n})
+                    time.sleep(0.001)  # hold the lock while the others arrive
+            except BaseException as exc:  # noqa: BLE001
+                failures.append(exc)
+
+    try:
+        threads = [threading.Thread(target=write, args=(n,)) for n in range(16)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert failures == []
+        with engine.connect() as conn:
+            assert conn.exec_driver_sql("SELECT count(*) FROM t").scalar() == 160
+    finally:
+        engine.dispose()
