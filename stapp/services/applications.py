@@ -156,6 +156,9 @@ def prepare(
         "amount_requested_cents": clean["amount_requested"],
         "consent_at": moment,
         "status": AppStatus.SUBMITTING.value,
+        # saved to be sent at once: the save counts the first attempt (``submit(..., claimed=True)`` writes no claim)
+        "submit_attempts": 1,
+        "submitted_at": moment,
         "created_at": moment,
         "updated_at": moment,
     }
@@ -304,9 +307,9 @@ class _Call:
 
 
 def _claim(application_id: int, source: str = "user") -> _Call | None:
-    """Mark the application Submitting and build the request (SSNs decrypted only in memory).
+    """Mark the application Submitting, count the attempt and build the request (SSNs decrypted only in memory).
 
-    A read and an update built once (engine.run): every submission and every resend passes here."""
+    A read and an update built once (engine.run): every send but a saved application's first passes here."""
     with write_session() as session:
         app = run(session, _CLAIM_READ, {"app_id": application_id}).first()
         if app is None or AppStatus(app.status) not in PENDING | {AppStatus.NOT_SUBMITTED}:
@@ -317,28 +320,43 @@ def _claim(application_id: int, source: str = "user") -> _Call | None:
             _record(session, app, "status", current.value, status.value, source)
         run(session, _CLAIM_UPDATE, {"app_id": application_id, "new_status": status.value, "at": utcnow()},
             flush=False)
-        co = None
-        if app.co_first_name:
-            co = CoApplicant(
-                first_name=app.co_first_name, last_name=app.co_last_name, email=app.co_email, phone=app.co_phone,
-                date_of_birth=app.co_date_of_birth, ssn=crypto.decrypt(app.co_ssn_ciphertext),
-                annual_income_cents=app.co_annual_income_cents or 0,
-            )
-        request = ApplicationRequest(
-            reference=app.reference,
-            applicant=Applicant(
-                first_name=app.first_name, last_name=app.last_name, email=app.email, phone=app.phone,
-                date_of_birth=app.date_of_birth, ssn=crypto.decrypt(app.ssn_ciphertext),
-                address=Address(line1=app.address_line1, city=app.city, state=app.state, zip=app.zip_code),
-                annual_income_cents=app.annual_income_cents, employer=app.employer,
-            ),
-            amount_requested_cents=app.amount_requested_cents,
-            consent_electronic_disclosures=True,
-            co_applicant=co,
-            webhook_url=f"{get_settings().public_url}/api/provider/webhook",
+        return _call_for(app)
+
+
+def _claimed(application_id: int) -> _Call | None:
+    """The request of an application ``prepare`` has just saved, which counted this first attempt: a read, no
+    write transaction. None once it is no longer Submitting (an answer came meanwhile)."""
+    with read_session() as session:
+        app = run(session, _CLAIM_READ, {"app_id": application_id}).first()
+    if app is None or app.status != AppStatus.SUBMITTING.value:
+        return None
+    return _call_for(app)
+
+
+def _call_for(app: Any) -> _Call:
+    """The provider request for a row read by ``_CLAIM_READ``."""
+    co = None
+    if app.co_first_name:
+        co = CoApplicant(
+            first_name=app.co_first_name, last_name=app.co_last_name, email=app.co_email, phone=app.co_phone,
+            date_of_birth=app.co_date_of_birth, ssn=crypto.decrypt(app.co_ssn_ciphertext),
+            annual_income_cents=app.co_annual_income_cents or 0,
         )
-        client = financing_setup.client_with(app.provider_environment, app.provider_token)
-        return _Call(client=client, request=request, key=app.idempotency_key)
+    request = ApplicationRequest(
+        reference=app.reference,
+        applicant=Applicant(
+            first_name=app.first_name, last_name=app.last_name, email=app.email, phone=app.phone,
+            date_of_birth=app.date_of_birth, ssn=crypto.decrypt(app.ssn_ciphertext),
+            address=Address(line1=app.address_line1, city=app.city, state=app.state, zip=app.zip_code),
+            annual_income_cents=app.annual_income_cents, employer=app.employer,
+        ),
+        amount_requested_cents=app.amount_requested_cents,
+        consent_electronic_disclosures=True,
+        co_applicant=co,
+        webhook_url=f"{get_settings().public_url}/api/provider/webhook",
+    )
+    client = financing_setup.client_with(app.provider_environment, app.provider_token)
+    return _Call(client=client, request=request, key=app.idempotency_key)
 
 
 _CLAIM_READ = select(
@@ -376,9 +394,14 @@ def _finish(application_id: int, *, result: ApplicationResult | None = None, sta
             session.add(app)
 
 
-async def submit(application_id: int, *, source: str = "user") -> None:
-    """Send the saved application to the provider and record the answer, or Outcome Unknown."""
-    call = await asyncio.to_thread(_claim, application_id, source)
+async def submit(application_id: int, *, source: str = "user", claimed: bool = False) -> None:
+    """Send the saved application to the provider and record the answer, or Outcome Unknown. ``claimed``: the
+    application was created by ``prepare`` for this send, which counted the attempt: no claim is written (one
+    write transaction fewer per submission; SQLite has one writer at a time)."""
+    if claimed:
+        call = await asyncio.to_thread(_claimed, application_id)
+    else:
+        call = await asyncio.to_thread(_claim, application_id, source)
     if call is None:
         return
     try:

@@ -48,6 +48,7 @@ class FinancingState(CustomerState):
     # The application ``submit`` saved and ``run_submission`` may send (server only). Not ``submitting_id``: a
     # page load (a reconnect re-runs it) clears that one, and must not stop a submission already on its way.
     _sending: int = 0
+    _fresh: bool = False  # ``_sending`` was created by that submit, which counted its first attempt (server only)
     decision: dict[str, str] = {}
 
     detail_open: bool = False
@@ -167,14 +168,14 @@ class FinancingState(CustomerState):
         try:
             with write_session() as session:
                 actor = self._actor(session)
-                app_id, _created = svc.prepare(session, actor, self._customer_id(), form_data, self.draft_key)
+                app_id, created = svc.prepare(session, actor, self._customer_id(), form_data, self.draft_key)
         except ValidationFailed as exc:
             self.errors = exc.errors
             return rx.toast.error(exc.errors["form"]) if "form" in exc.errors else None
         except AppError as exc:
             return self._fail(exc)
         # The list is read once, with the decision: the dialog shows "Submitting…" until then.
-        self.errors, self.submitting_id, self._sending = {}, app_id, app_id
+        self.errors, self.submitting_id, self._sending, self._fresh = {}, app_id, app_id, created
         return FinancingState.run_submission(app_id)
 
     @rx.event(background=True)
@@ -184,8 +185,8 @@ class FinancingState(CustomerState):
             if not is_row_id(application_id) or application_id != self._sending:
                 return
             self._sending = 0  # sent once: calling this again with the same id does nothing
-            token, customer_id, query = self.session_token, self._customer_id(), self._query()
-        await svc.submit(application_id)
+            token, customer_id, query, fresh = self.session_token, self._customer_id(), self._query(), self._fresh
+        await svc.submit(application_id, claimed=fresh)
 
         def _read():  # the decision and the list it joins, in one read off the event loop
             with read_session() as session:

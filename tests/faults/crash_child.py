@@ -35,9 +35,9 @@ def main(last_name: str, draft_key: str) -> None:
         "amount_requested": "8000.00", "consent": True,
     }  # fmt: skip
     with write_session() as s:
-        app_id, _ = svc.prepare(s, actor, customer_id, form, draft_key)
+        app_id, created = svc.prepare(s, actor, customer_id, form, draft_key)
     print(json.dumps({"app_id": app_id, "key": draft_key}), flush=True)
-    asyncio.run(svc.submit(app_id))
+    asyncio.run(svc.submit(app_id, claimed=created))  # as the Financing tab sends what it has just saved
     print("submitted", flush=True)
 
 

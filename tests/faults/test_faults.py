@@ -147,7 +147,7 @@ async def test_a_slow_provider_leaves_the_app_responsive_and_decides_once(sim):
     app_id = _prepare("Smith")
     started = time.monotonic()
 
-    task = asyncio.create_task(svc.submit(app_id))
+    task = asyncio.create_task(svc.submit(app_id, claimed=True))
     await _wait_for(lambda: _app(app_id).submit_attempts == 1, 2.0, "the submission to be claimed")
     await asyncio.sleep(0.3)  # the request is now waiting at the provider
     assert not task.done()
@@ -189,7 +189,7 @@ async def test_a_hang_past_the_client_timeout_is_outcome_unknown_then_reconciled
     try:
         app_id = _prepare("Timeout")
         t0 = time.monotonic()
-        await svc.submit(app_id)
+        await svc.submit(app_id, claimed=True)
         assert time.monotonic() - t0 < 2.5  # gave up on the answer after ~1 s, did not wait 3 s
 
         app = _app(app_id)
@@ -223,7 +223,7 @@ async def test_a_dropped_connection_after_the_provider_recorded_it_is_retried_by
     sim.configure(drop_after_create=True)
     app_id = _prepare("Smith")
 
-    await svc.submit(app_id)  # the client resends the same key: the provider answers what it recorded
+    await svc.submit(app_id, claimed=True)  # the client resends the same key: the provider answers what it recorded
 
     app = _app(app_id)
     sim_app = _one_at_provider(sim, app)
@@ -246,7 +246,7 @@ async def test_a_dropped_connection_without_client_retries_is_resolved_by_the_re
     sim.configure(drop_after_create=True)
     app_id = _prepare("Smith")
 
-    await svc.submit(app_id)
+    await svc.submit(app_id, claimed=True)
 
     app = _app(app_id)
     assert app.status == AppStatus.OUTCOME_UNKNOWN.value and app.provider_app_id is None
@@ -287,7 +287,7 @@ async def test_a_short_burst_is_retried_after_retry_after_and_decided_once(sim, 
     sim.configure(fail_next=3, fail_status=status, fail_retry_after=2)
     app_id = _prepare("Smith")
 
-    await svc.submit(app_id)
+    await svc.submit(app_id, claimed=True)
 
     assert sleep.waits == [2.0, 2.0, 2.0]  # Retry-After honoured exactly, no jitter on top
     app = _app(app_id)
@@ -305,7 +305,7 @@ async def test_a_long_burst_stops_at_the_retry_cap_then_the_reconciler_sends_it_
     sim.configure(fail_next=10, fail_status=status, fail_retry_after=30)
     app_id = _prepare("Smith")
 
-    await svc.submit(app_id)
+    await svc.submit(app_id, claimed=True)
 
     assert sleep.waits == [10.0, 10.0, 10.0]  # 4 attempts, each wait capped at 10 s, none after the last
     app = _app(app_id)
@@ -333,7 +333,7 @@ async def test_a_resend_by_the_reconciler_is_attributed_to_the_poller_in_the_his
     monkeypatch.setattr(financing_setup, "ProviderClient", functools.partial(ProviderClient, sleep=_RecordingSleep()))
     sim.configure(fail_next=4)
     app_id = _prepare("Smith")
-    await svc.submit(app_id)
+    await svc.submit(app_id, claimed=True)
     assert _app(app_id).status == AppStatus.OUTCOME_UNKNOWN.value
     sim.configure(fail_next=0)
 
@@ -353,7 +353,7 @@ async def test_retry_after_is_really_waited_for(sim, monkeypatch):
     app_id = _prepare("Smith")
 
     t0 = time.monotonic()
-    await svc.submit(app_id)
+    await svc.submit(app_id, claimed=True)
     elapsed = time.monotonic() - t0
 
     assert 2.0 <= elapsed < 6.0, elapsed
@@ -514,7 +514,7 @@ async def test_two_tabs_saving_at_the_same_moment_on_postgresql_make_one_row(pg_
     finally:
         event.remove(pg_app, "before_cursor_execute", meet_at_insert)
     try:
-        await asyncio.gather(*(svc.submit(app_id) for app_id, _ in saved))
+        await asyncio.gather(*(svc.submit(app_id, claimed=created) for app_id, created in saved))
     finally:
         await close_http_client()
 
@@ -585,7 +585,7 @@ async def test_duplicate_and_out_of_order_webhooks_apply_each_stage_once_and_end
 ):
     sim.configure(review_delay_s=0.3)
     in_order, reverse = _prepare("Review"), _prepare("Review", email="pat2@example.com")
-    await asyncio.gather(svc.submit(in_order), svc.submit(reverse))
+    await asyncio.gather(svc.submit(in_order, claimed=True), svc.submit(reverse, claimed=True))
     provider_ids = {}
     for app_id in (in_order, reverse):
         app = _app(app_id)

@@ -187,7 +187,7 @@ def _one_sim_app(url: str, app: FinanceApplication) -> dict:
 
 async def test_smith_is_approved_with_amount_financed_account_number_and_plans(sim):
     app_id = _prepare("Smith")
-    await svc.submit(app_id)
+    await svc.submit(app_id, claimed=True)
 
     app = _app(app_id)
     assert app.status == AppStatus.APPROVED.value
@@ -205,14 +205,14 @@ async def test_smith_is_approved_with_amount_financed_account_number_and_plans(s
 
 async def test_an_approval_is_capped_at_25000(sim):
     app_id = _prepare("Smith", amount_requested="40000.00")
-    await svc.submit(app_id)
+    await svc.submit(app_id, claimed=True)
     app = _app(app_id)
     assert (app.status, app.amount_requested_cents, app.amount_financed_cents) == ("Approved", 4_000_000, 2_500_000)
 
 
 async def test_decline_is_declined_with_the_reason(sim):
     app_id = _prepare("Decline")
-    await svc.submit(app_id)
+    await svc.submit(app_id, claimed=True)
 
     app = _app(app_id)
     assert app.status == AppStatus.DECLINED.value
@@ -223,7 +223,7 @@ async def test_decline_is_declined_with_the_reason(sim):
 
 async def test_prequal_is_pre_qualified_with_the_providers_link(sim):
     app_id = _prepare("Prequal")
-    await svc.submit(app_id)
+    await svc.submit(app_id, claimed=True)
 
     app = _app(app_id)
     assert app.status == AppStatus.PREQUALIFIED.value
@@ -236,7 +236,7 @@ async def test_prequal_is_pre_qualified_with_the_providers_link(sim):
 )
 async def test_lease_and_revolve_are_approved_with_their_finance_type(sim, last_name, finance_type, plan):
     app_id = _prepare(last_name)
-    await svc.submit(app_id)
+    await svc.submit(app_id, claimed=True)
 
     app = _app(app_id)
     assert (app.status, app.finance_type) == ("Approved", finance_type)
@@ -246,7 +246,7 @@ async def test_lease_and_revolve_are_approved_with_their_finance_type(sim, last_
 
 async def test_flaky_is_approved_after_retries_with_one_application_at_the_provider(sim):
     app_id = _prepare("Flaky")
-    await svc.submit(app_id)
+    await svc.submit(app_id, claimed=True)
 
     app = _app(app_id)
     assert app.status == AppStatus.APPROVED.value
@@ -265,7 +265,7 @@ async def test_timeout_is_outcome_unknown_then_reconcile_finds_it_without_sendin
     try:
         app_id = _prepare("Timeout")
         started = time.monotonic()
-        await svc.submit(app_id)
+        await svc.submit(app_id, claimed=True)
         assert time.monotonic() - started < TIMEOUT_DELAY_S  # gave up on the answer, did not wait for it
 
         app = _app(app_id)
@@ -311,7 +311,7 @@ async def test_a_crash_before_the_provider_answered_is_submitted_once_by_the_rec
 
 async def test_a_crash_after_the_provider_recorded_it_is_found_not_resent(sim):
     app_id = _prepare("Decline")
-    await svc.submit(app_id)
+    await svc.submit(app_id, claimed=True)
     key = _app(app_id).idempotency_key
     with write_session() as s:  # as if stapp never stored the answer
         app = s.get(FinanceApplication, app_id)
@@ -339,7 +339,7 @@ async def test_two_concurrent_submits_create_one_application_at_the_provider(sim
 
 async def test_submitting_a_decided_application_again_sends_nothing(sim):
     app_id = _prepare("Smith")
-    await svc.submit(app_id)
+    await svc.submit(app_id, claimed=True)
     await svc.submit(app_id)
     key = _app(app_id).idempotency_key
     assert _sim_record(sim, key)["attempts"] == {key: 1}
@@ -347,7 +347,7 @@ async def test_submitting_a_decided_application_again_sends_nothing(sim):
 
 async def test_review_is_in_review_then_approved_by_polling_when_no_webhook_arrives(sim):
     app_id = _prepare("Review")
-    await svc.submit(app_id)
+    await svc.submit(app_id, claimed=True)
 
     app = _app(app_id)
     assert (app.status, app.stage) == ("In Review", "underwriting")
@@ -394,7 +394,7 @@ def webhook_endpoint(sim, monkeypatch) -> Iterator[str]:
 
 async def test_review_is_approved_by_the_signed_webhook_without_polling(sim, webhook_endpoint):
     app_id = _prepare("Review")
-    await svc.submit(app_id)
+    await svc.submit(app_id, claimed=True)
     assert _app(app_id).status == AppStatus.IN_REVIEW.value
 
     deadline = time.monotonic() + REVIEW_DELAY_S + 5
@@ -419,7 +419,7 @@ async def test_a_phone_the_provider_would_refuse_is_refused_by_the_form(sim):
         _prepare("Smith", phone="555-0100")
     assert "phone" in exc.value.errors
     app_id = _prepare("Smith", phone="(512) 555-0100")
-    await svc.submit(app_id)
+    await svc.submit(app_id, claimed=True)
     app = _app(app_id)
     assert app.status == AppStatus.APPROVED.value, app.last_error
 
@@ -448,7 +448,7 @@ async def test_a_complete_co_applicant_is_sent_and_approved(sim):
         co_ssn="987-65-4321",
         co_annual_income="40000.00",
     )
-    await svc.submit(app_id)
+    await svc.submit(app_id, claimed=True)
     assert _app(app_id).status == AppStatus.APPROVED.value
 
 

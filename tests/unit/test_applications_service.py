@@ -152,7 +152,8 @@ def test_prepare_saves_a_submitting_application_with_an_encrypted_ssn_and_a_hist
     assert "123456789" not in app.ssn_ciphertext and "6789" not in app.ssn_ciphertext
     assert crypto.decrypt(app.ssn_ciphertext) == "123456789"
     assert app.co_ssn_ciphertext == "" and app.co_ssn_last4 == ""
-    assert app.provider_app_id is None and app.submit_attempts == 0
+    # saved to be sent at once: the save counts the first attempt, so the first send writes no claim
+    assert app.provider_app_id is None and app.submit_attempts == 1 and app.submitted_at == app.created_at
     assert _events(app_id) == [("status", "Not Submitted", "Submitting", "user")]
 
 
@@ -408,7 +409,7 @@ async def test_a_submission_and_its_webhook_write_through_statements_built_once(
     event.listen(Session, "before_flush", _on_flush)
     try:
         app_id, _ = _prepare(sales, austin.id)
-        await svc.submit(app_id)
+        await svc.submit(app_id, claimed=True)
         app = _app(app_id)
         body = json.dumps({"event_id": "evt_built_once", "type": "application.updated", "application": application_json(
             id=app.provider_app_id, reference=app.reference, status="approved", stage="funded",
@@ -607,16 +608,46 @@ async def fake_provider(monkeypatch):
     await close_http_client()
 
 
-async def test_submit_records_the_providers_answer_and_sends_the_stored_key(prepared, fake_provider):
-    await svc.submit(prepared)
+@pytest.mark.parametrize("claimed", [True, False], ids=["first-send", "resend"])
+async def test_submit_records_the_providers_answer_and_sends_the_stored_key(prepared, fake_provider, claimed):
+    await svc.submit(prepared, claimed=claimed)
 
     app = _app(prepared)
     assert app.status == AppStatus.APPROVED.value
     assert app.provider_app_id == fake_provider.by_key[_key()]
-    assert app.submit_attempts == 1 and app.submitted_at is not None
+    # the save counted the first send; a send that is not the saved application's first counts one more
+    assert app.submit_attempts == (1 if claimed else 2) and app.submitted_at is not None
     assert fake_provider.attempts[_key()] == 1
     sent = fake_provider.apps[app.provider_app_id]
     assert sent["reference"] == app.reference
+
+
+def _counting_writes(monkeypatch) -> list[str]:
+    """Names of the functions of ``applications`` that opened a write session, in order."""
+    import sys
+
+    opened: list[str] = []
+    real = svc.write_session
+
+    def counting(*args, **kwargs):
+        opened.append(sys._getframe(1).f_code.co_name)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(svc, "write_session", counting)
+    return opened
+
+
+async def test_the_first_send_of_a_saved_application_writes_once_its_answer(prepared, fake_provider, monkeypatch):
+    writes = _counting_writes(monkeypatch)
+    await svc.submit(prepared, claimed=True)
+    assert writes == ["_finish"]  # no claim: the save counted the attempt
+    assert _app(prepared).status == AppStatus.APPROVED.value
+
+
+async def test_a_first_send_of_an_application_no_longer_submitting_sends_nothing(prepared, fake_provider):
+    _set(prepared, status=AppStatus.APPROVED.value)
+    await svc.submit(prepared, claimed=True)
+    assert fake_provider.attempts == {} and _app(prepared).status == AppStatus.APPROVED.value
 
 
 async def test_a_submission_the_provider_refuses_is_not_submitted_with_the_reason(prepared, fake_provider):

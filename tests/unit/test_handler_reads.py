@@ -122,7 +122,7 @@ def _approve(app_id: int) -> None:
 
 
 def _run_submission(tab: FinancingState, app_id: int, monkeypatch, meanwhile=None) -> None:  # noqa: ANN001
-    async def provider_answers(application_id: int, *, source: str = "user") -> None:
+    async def provider_answers(application_id: int, *, source: str = "user", claimed: bool = False) -> None:
         _approve(application_id)
         if meanwhile:
             meanwhile(tab)
@@ -270,14 +270,15 @@ def test_running_a_submission_twice_sends_it_once(db, monkeypatch):
     app_id = _submitted(tab)
     sent: list[int] = []
 
-    async def provider_answers(application_id: int, *, source: str = "user") -> None:
-        sent.append(application_id)
+    async def provider_answers(application_id: int, *, source: str = "user", claimed: bool = False) -> None:
+        sent.append((application_id, claimed))
         _approve(application_id)
 
     monkeypatch.setattr(applications_svc, "submit", provider_answers)
     for _ in range(2):
         asyncio.run(FinancingState.event_handlers["run_submission"].fn(tab, app_id))
-    assert sent == [app_id]
+    # once, as the first send of what submit has just saved (its save counted the attempt: no claim to write)
+    assert sent == [(app_id, True)]
 
 
 def test_the_app_imports_at_start_what_the_first_form_event_would_import_mid_session():
@@ -289,3 +290,24 @@ def test_the_app_imports_at_start_what_the_first_form_event_would_import_mid_ses
     probe = "import sys, stapp.stapp; print('reflex.model' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120, check=True)
     assert out.stdout.strip().splitlines()[-1] == "True"
+
+
+def test_a_second_tab_submitting_the_same_application_sends_it_as_a_resend(db, monkeypatch):
+    """The same content from a second tab is the same application (``prepare``'s twin check): its save counted
+    no attempt for that tab, so its send claims one as any resend does."""
+    first = _financing_tab(_token(*SALES), _austin_customer())
+    first.load()
+    app_id = _submitted(first)
+    second = _financing_tab(_token(*SALES), _austin_customer())
+    second.load()
+    assert _submitted(second) == app_id
+    sent: list[tuple[int, bool]] = []
+
+    async def provider_answers(application_id: int, *, source: str = "user", claimed: bool = False) -> None:
+        sent.append((application_id, claimed))
+        _approve(application_id)
+
+    monkeypatch.setattr(applications_svc, "submit", provider_answers)
+    asyncio.run(FinancingState.event_handlers["run_submission"].fn(second, app_id))
+    asyncio.run(FinancingState.event_handlers["run_submission"].fn(first, app_id))
+    assert sent == [(app_id, False), (app_id, True)]
