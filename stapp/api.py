@@ -58,9 +58,7 @@ async def provider_webhook(request: Request) -> Response:
     body = await request.body()
     if len(body) > MAX_WEBHOOK_BYTES:
         return JSONResponse({"error": "too large"}, status_code=413)
-    from starlette.concurrency import run_in_threadpool
-
-    status, message = await run_in_threadpool(applications.handle_webhook, dict(request.headers), body)
+    status, message = applications.handle_webhook(dict(request.headers), body)
     return JSONResponse({"result": message}, status_code=status)
 
 

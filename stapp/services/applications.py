@@ -398,10 +398,11 @@ async def submit(application_id: int, *, source: str = "user", claimed: bool = F
     """Send the saved application to the provider and record the answer, or Outcome Unknown. ``claimed``: the
     application was created by ``prepare`` for this send, which counted the attempt: no claim is written (one
     write transaction fewer per submission; SQLite has one writer at a time)."""
-    if claimed:
-        call = await asyncio.to_thread(_claimed, application_id)
-    else:
-        call = await asyncio.to_thread(_claim, application_id, source)
+    # The claim and the answer's write run on the event loop, not in a worker thread: each is a few short
+    # statements, and handing them to a thread and back cost more (the GIL passed between the loop and the
+    # thread) than the loop waits for them. Fifty submissions at once on SQLite: backend CPU 15.3-16.6 -> 13.2-13.9
+    # ms each, p95 0.85-0.87 -> 0.70-0.75 s; on PostgreSQL 19.1-19.3 -> 17.8-18.4 ms, p95 1.03-1.06 -> 0.94-0.98 s.
+    call = _claimed(application_id) if claimed else _claim(application_id, source)
     if call is None:
         return
     try:
@@ -410,12 +411,11 @@ async def submit(application_id: int, *, source: str = "user", claimed: bool = F
         # The provider proved it recorded nothing: the application was not submitted.
         fields = "; ".join(f"{k}: {v}" for k, v in sorted(getattr(exc, "errors", {}).items()))
         message = f"{exc.user_message} ({fields})" if fields else exc.user_message
-        await asyncio.to_thread(_finish, application_id, status=AppStatus.NOT_SUBMITTED, error=message, source=source)
+        _finish(application_id, status=AppStatus.NOT_SUBMITTED, error=message, source=source)
     except perr.ProviderError as exc:
-        await asyncio.to_thread(_finish, application_id, status=AppStatus.OUTCOME_UNKNOWN, error=exc.user_message,
-                                source=source)
+        _finish(application_id, status=AppStatus.OUTCOME_UNKNOWN, error=exc.user_message, source=source)
     else:
-        await asyncio.to_thread(_finish, application_id, result=result, source=source)
+        _finish(application_id, result=result, source=source)
 
 
 def _load_for_reconcile(application_id: int) -> tuple[str, str, str | None, Any] | None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 import reflex as rx
@@ -188,14 +187,11 @@ class FinancingState(CustomerState):
             token, customer_id, query, fresh = self.session_token, self._customer_id(), self._query(), self._fresh
         await svc.submit(application_id, claimed=fresh)
 
-        def _read():  # the decision and the list it joins, in one read off the event loop
+        try:  # the decision and the list it joins, in one read (on the loop: see ``svc.submit``)
             with read_session() as session:
                 actor = auth.resolve(session, token)
-                return (svc.detail(session, actor, application_id, history=False),
-                        lists.customer_applications(session, actor, customer_id, query))
-
-        try:
-            found, page = await asyncio.to_thread(_read)
+                found = svc.detail(session, actor, application_id, history=False)
+                page = lists.customer_applications(session, actor, customer_id, query)
         except AppError as exc:
             async with self:
                 self.submitting_id = 0

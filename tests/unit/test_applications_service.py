@@ -913,3 +913,17 @@ def test_an_inactive_provider_leaves_financing_unavailable(admin):
     with read_session() as s:
         assert financing_setup.active_providers(s) == []
         assert financing_setup.financing_available(s) is False
+
+
+async def test_a_submission_hands_no_statement_to_a_worker_thread(prepared, fake_provider, monkeypatch):
+    """Each hop to a thread and back cost more CPU than its statements (docs/decisions.md): the claim, the answer
+    and the webhook run on the event loop."""
+    import asyncio
+
+    def no_thread(*_args, **_kwargs):
+        raise AssertionError("a submission's statement was handed to a worker thread")
+
+    monkeypatch.setattr(asyncio, "to_thread", no_thread)
+    await svc.submit(prepared, claimed=True)
+    await svc.submit(prepared)  # a resend: claimed, then the same answer again
+    assert _app(prepared).status == AppStatus.APPROVED.value
