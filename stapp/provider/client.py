@@ -31,6 +31,7 @@ from stapp.provider.errors import (
     Unauthorized,
     Unreachable,
 )
+from stapp.provider.pool import ProviderTransport
 from stapp.provider.wire import (
     AdjustmentRequest,
     AdjustmentResult,
@@ -383,8 +384,9 @@ def get_http_client() -> httpx.AsyncClient:
     if _shared is None or _shared.is_closed:
         _shared = httpx.AsyncClient(
             timeout=DEFAULT_TIMEOUT,
-            limits=httpx.Limits(max_connections=MAX_CONNECTIONS, max_keepalive_connections=MAX_KEEPALIVE,
-                                keepalive_expiry=KEEPALIVE_EXPIRY),
+            transport=ProviderTransport(httpx.Limits(max_connections=MAX_CONNECTIONS,
+                                                     max_keepalive_connections=MAX_KEEPALIVE,
+                                                     keepalive_expiry=KEEPALIVE_EXPIRY)),
             follow_redirects=False,
         )
     return _shared
