@@ -386,7 +386,11 @@ async def _submissions(port: int, sim_port: int, tokens: list[str], url: str, ba
     submitted = missing = 0
     used: list[int] = []
     watched = {k: p for k, p in (("backend", backend), ("simulator", simulator)) if p is not None}
-    for label, n, rounds in (("1 at a time", 1, 10), ("50 at a time", 50, 2)):
+    # Three shapes: one rep alone; fifty reps whose clicks fall at random moments of the same five seconds (fifty
+    # people at work, as the paced filter changes); and all fifty in the same instant (the worst case).
+    shapes = (("1 at a time", 1, 10, 0.0), ("50 within 5 s", 50, 2, 5.0), ("50 at a time", 50, 2, 0.0))
+    rng = random.Random(nonce)
+    for label, n, rounds, spread in shapes:
         samples: list[float] = []
         cpu = {"backend": 0.0, "simulator": 0.0, "wall": 0.0}
         for r in range(rounds):
@@ -398,8 +402,10 @@ async def _submissions(port: int, sim_port: int, tokens: list[str], url: str, ba
                 await c.connect()
                 await c.send("open_form", {}, until="form")
 
-            async def submit(i: int, c: Client, r: int = r, samples: list[float] = samples) -> None:
+            async def submit(i: int, c: Client, r: int = r, samples: list[float] = samples,
+                             wait: float = 0.0) -> None:
                 nonlocal missing
+                await asyncio.sleep(wait)  # the rep clicks Submit then: timed from the click
                 cents = 400_000 + (nonce * 131 + i * 7 + r) % 500_000
                 form = {**c.values["form"], **EXTRA_FIELDS, "amount_requested": f"{cents // 100}.{cents % 100:02d}"}
                 try:
@@ -408,7 +414,7 @@ async def _submissions(port: int, sim_port: int, tokens: list[str], url: str, ba
                     missing += 1  # no decision in the browser within 60 s: reported, never hidden
 
             before, started = {k: cpu_seconds(p) for k, p in watched.items()}, time.perf_counter()
-            await asyncio.gather(*(submit(i, c) for i, c in enumerate(clients)))
+            await asyncio.gather(*(submit(i, c, wait=rng.uniform(0, spread)) for i, c in enumerate(clients)))
             cpu["wall"] += time.perf_counter() - started
             for k, p in watched.items():
                 cpu[k] += cpu_seconds(p) - before[k]
