@@ -338,3 +338,66 @@ def test_a_typed_funding_entries_page_is_placed_by_the_tally(actor_for, directio
             query, sort, keys = funding_entries._parts(acct, q, utcnow().date())
             counted = paging.fetch(s, query, sort, Funding.id, q, pages, keys=keys)
             assert [r["id"] for r in placed.rows] == [r[0] for r in counted.rows], n
+
+
+def _created_days() -> list[date]:
+    with read_session() as s:
+        return sorted(d.date() for d in s.exec(FinanceApplication.__table__.select()
+                                                .with_only_columns(FinanceApplication.created_at)).scalars())
+
+
+@pytest.mark.parametrize("direction", ["asc", "desc"])
+@pytest.mark.parametrize("share", [1.0, 0.5])
+def test_a_created_range_sorted_by_id_finds_the_same_pages_walking_the_ids(actor_for, monkeypatch, direction, share):
+    """A wide Created range sorted by ID walks the primary key and tests each row's date (SQLite,
+    ``application_lists._walks``): every page, by cursor and counted, is the one the range's index finds."""
+    _more_applications()
+    acct = actor_for("admin@example.com")
+    days = _created_days()
+    base = {"sort": "id", "dir": direction, "size": "10", "created_from": days[int((len(days) - 1) * (1 - share))]
+            .isoformat(), "created_to": days[-1].isoformat()}
+
+    def fetch(params):
+        with read_session() as s:
+            return application_lists.company_applications(s, acct, application_lists.parse_query(params, company=True))
+
+    monkeypatch.setattr(application_lists, "_walks", lambda *_a: False)
+    sought = [[r["id"] for r in fetch({**base, "page": str(n)}).rows] for n in range(1, fetch(base).pages + 1)]
+    monkeypatch.setattr(application_lists, "_walks", lambda *_a: True)
+    with selects() as sql:
+        walked = [[r["id"] for r in fetch({**base, "page": str(n)}).rows] for n in range(1, fetch(base).pages + 1)]
+    assert walked == sought and len(sought) >= 3
+    assert any("+ finance_application.created_at" in line for line in sql), "the walk tests the date on each row"
+    walk(fetch, base)  # and Next / Previous by cursor agree with the counted pages
+
+
+def test_the_walk_is_taken_for_a_wide_range_sorted_by_id_and_seeks_no_date_index(actor_for):
+    from sqlalchemy import text
+
+    acct = actor_for("admin@example.com")
+    wide = {"sort": "id", "created_from": "2000-01-01", "created_to": "2100-12-31", "size": "10"}
+
+    def decided(params, count):  # noqa: ANN001, ANN202
+        with read_session() as s:
+            return application_lists._walks(s, application_lists.parse_query(params, company=True), count)
+
+    with read_session() as s:
+        everything = s.exec(FinanceApplication.__table__.select().with_only_columns(FinanceApplication.id)).all()
+    n = len(everything)  # the demo's applications (more than ten), ids from 1
+    deep = str(n // 10 + 1)  # a typed page whose end lies past n rows
+    assert decided(wide, n)  # every row in the range: the first page is the first ten ids walked
+    assert not decided(wide, 3)  # three rows in the range: the walk would read every id to find them
+    assert not decided({**wide, "page": deep}, n)  # typed that deep: sorting the range's n keys costs less
+    after = Cursor("id", "desc", int(deep) - 1, 5, 5).token()
+    assert decided({**wide, "page": deep, "after": after}, n)  # Next seeks past its cursor: ten rows ahead
+    assert not decided({**wide, "sort": "created"}, n)  # the range's own order: its index
+    assert not decided({"sort": "id", "size": "10"}, n)  # no range
+
+    with read_session() as s, selects() as sql:
+        application_lists.company_applications(s, acct, application_lists.parse_query(wide, company=True))
+    finder, _reader = _page_keys(sql)
+    with read_session() as s:
+        plan = " ".join(str(r[-1]) for r in s.connection().execute(
+            text("EXPLAIN QUERY PLAN " + finder.replace("?", "'2000-01-01'", 2).replace("?", "10", 1)
+                 .replace("?", "0", 1))))
+    assert "ix_finapp_created" not in plan and "TEMP B-TREE" not in plan, plan
