@@ -15,8 +15,6 @@ from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import and_, bindparam, func
-from sqlalchemy.sql.elements import UnaryExpression
-from sqlalchemy.sql.operators import custom_op
 from sqlmodel import Session, select
 
 from stapp.db import tally
@@ -38,7 +36,7 @@ from stapp.services.auth import Actor
 from stapp.services.authz import location_clause, require
 from stapp.services.customers import get_customer
 from stapp.services.funding_entries import utc_day_start
-from stapp.services.paging import Jump, SortKey, by_tally, fetch, in_or_null, ordered
+from stapp.services.paging import Jump, SortKey, by_tally, fetch, in_or_null, ordered, unindexed, walk_is_cheaper
 
 SORTS = {"id": "ID", "created": "Created", "amount_requested": "Amount Requested",
          "amount_financed": "Amount Financed", "stage": "Stage"}
@@ -82,7 +80,7 @@ def _where(q: ListQuery, *, walk: bool = False) -> list:
     its index."""
     f = q.filters
     conds = []
-    created = _unindexed(FinanceApplication.created_at) if walk else FinanceApplication.created_at
+    created = unindexed(FinanceApplication.created_at) if walk else FinanceApplication.created_at
     if f.get("created_from"):
         conds.append(created >= utc_day_start(f["created_from"]))
     if f.get("created_to"):
@@ -270,29 +268,15 @@ def _company_conds(actor: Actor, q: ListQuery, *, walk: bool = False) -> list:
             *_where(q, walk=walk)]
 
 
-def _unindexed(column: Any) -> Any:
-    """``+column`` (SQLite): the same value, which the planner does not seek on an index."""
-    return UnaryExpression(column, operator=custom_op("+"), type_=column.type)
-
-
-_MAX_ID = select(func.max(FinanceApplication.id))  # about how many applications there are: one index probe
+_LAST_ID = select(func.max(FinanceApplication.id))  # about how many applications there are: one index probe
 
 
 def _walks(session: Session, q: ListQuery, count: int) -> bool:
-    """Whether a Created range sorted by ID is found faster by walking the ids in order than from the range's index.
-
-    SQLite finds such a page by reading every key of the range on ``ix_finapp_created`` and sorting them by id (14 ms
-    for a quarter of a million applications, and more the wider the range). Walking the primary key in the list's
-    order and testing each row's date meets the page's rows after about (rows up to the page's end) x (all
-    applications) / (``count``, the rows the filter matches, from the tally) rows, which for a wide range is a few
-    hundred. The walk is taken when that is fewer than ``count``, the keys the range's index would sort. PostgreSQL
-    chooses well by itself (and has no unary plus on a timestamp)."""
+    """A Created range sorted by ID walks the ids in order (``paging.walk_is_cheaper``) when that is cheaper than
+    sorting the range's keys by id."""
     f = q.filters
-    if q.sort != "id" or not (f.get("created_from") or f.get("created_to")) or count <= 0 \
-            or session.get_bind().dialect.name != "sqlite":
-        return False
-    ahead = q.size if (q.after or q.before) else q.page * q.size
-    return ahead * (run(session, _MAX_ID).scalar() or 0) < count * count
+    return q.sort == "id" and bool(f.get("created_from") or f.get("created_to")) \
+        and walk_is_cheaper(session, q, count, _LAST_ID)
 
 
 def company_applications(session: Session, actor: Actor, q: ListQuery) -> AppPage:

@@ -15,6 +15,8 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, or_, tuple_
+from sqlalchemy.sql.elements import UnaryExpression
+from sqlalchemy.sql.operators import custom_op
 from sqlmodel import Session
 
 from stapp.db import tally
@@ -105,6 +107,25 @@ def by_tally(session: Session, t: Any, where: list | None, created: Any, q: List
         return bound, skip
 
     return place
+
+
+def unindexed(column: Any) -> Any:
+    """``+column`` (SQLite): the same value, which the planner will not seek on an index (see ``walk_is_cheaper``)."""
+    return UnaryExpression(column, operator=custom_op("+"), type_=column.type)
+
+
+def walk_is_cheaper(session: Session, q: ListQuery, count: int, last_id: Any) -> bool:
+    """Whether a page of a range on one column sorted by another is found sooner by walking the sort key's index
+    in the list's order, testing the range on each row, than by reading every key of the range and sorting them.
+
+    SQLite takes the range's index and sorts (a quarter's range at a million rows: 13-14 ms on page 1). The walk
+    meets the page's last row after about (rows up to it) x (rows in the table, ``last_id``'s maximum id) /
+    (``count``, the rows the filter matches, from the list's tally) rows; the sort reads at least ``count`` keys.
+    Only on SQLite: PostgreSQL's planner weighs this itself (and has no unary plus on dates)."""
+    if count <= 0 or session.get_bind().dialect.name != "sqlite":
+        return False
+    ahead = q.size if (q.after or q.before) else q.page * q.size  # Next/Previous seek past their cursor
+    return ahead * (session.connection().execute(last_id).scalar() or 0) < count * count
 
 
 def _utc(day: date) -> datetime:

@@ -401,3 +401,44 @@ def test_the_walk_is_taken_for_a_wide_range_sorted_by_id_and_seeks_no_date_index
             text("EXPLAIN QUERY PLAN " + finder.replace("?", "'2000-01-01'", 2).replace("?", "10", 1)
                  .replace("?", "0", 1))))
     assert "ix_finapp_created" not in plan and "TEMP B-TREE" not in plan, plan
+
+
+@pytest.mark.parametrize("direction", ["asc", "desc"])
+def test_an_expected_range_sorted_by_created_finds_the_same_pages_walking_the_creation_index(
+        actor_for, monkeypatch, direction):
+    """Funding Entries' Expected range sorted by Created (SQLite, ``funding_entries._walks``) walks the creation
+    index and tests Date Expected on its entries: every page, by cursor and counted, is the one the range finds."""
+    _with_null_keys()
+    acct = actor_for("accounting@example.com")
+    with read_session() as s:
+        expected = sorted(d for d in s.exec(Funding.__table__.select().with_only_columns(Funding.date_expected))
+                          .scalars() if d is not None)
+    base = {"sort": "created", "dir": direction, "size": "10", "expected_from": expected[len(expected) // 4]
+            .isoformat(), "expected_to": expected[-1].isoformat()}
+
+    def fetch(params):
+        with read_session() as s:
+            return funding_entries.list_entries(s, acct, funding_entries.parse_query(params))
+
+    monkeypatch.setattr(funding_entries, "_walks", lambda *_a: False)
+    sought = [[r["id"] for r in fetch({**base, "page": str(n)}).rows] for n in range(1, fetch(base).pages + 1)]
+    monkeypatch.setattr(funding_entries, "_walks", lambda *_a: True)
+    with selects() as sql:
+        walked = [[r["id"] for r in fetch({**base, "page": str(n)}).rows] for n in range(1, fetch(base).pages + 1)]
+    assert walked == sought and len(sought) >= 3
+    assert any("+ funding.date_expected" in line for line in sql), "the walk tests Date Expected on each entry"
+    walk(fetch, base)
+
+
+def test_funding_entries_walk_only_an_expected_range_sorted_by_created():
+    def decided(params, count):  # noqa: ANN001, ANN202
+        with read_session() as s:
+            return funding_entries._walks(s, funding_entries.parse_query(params), count)
+
+    with read_session() as s:
+        n = len(s.exec(Funding.__table__.select().with_only_columns(Funding.id)).all())
+    ranged = {"expected_from": "2000-01-01", "size": "10"}
+    assert decided(ranged, n)  # sorted by Created, the default
+    assert not decided({**ranged, "sort": "date_expected"}, n)  # the range's own order: its index
+    assert not decided({"created_from": "2000-01-01", "size": "10"}, n)  # a Created range seeks its own index
+    assert not decided(ranged, 1)  # one funding in the range: the walk would read them all
