@@ -249,14 +249,15 @@ def measure(url: str, repeat: int) -> list[dict]:
         "created range, by ID": {"created_from": "2026-01-01", "created_to": "2026-03-31", "sort": "id"},
         "combined": {"statuses": "Approved,In Review", "locations": "3,4,5", "created_from": "2025-06-01"},
     }
-    def entry_rows(s, q):  # noqa: ANN001, ANN202
-        """What Funding Entries hands paging.fetch: (rows query, sort key, id column, keys query, jump)."""
-        query, sort, keys = funding_entries._parts(actor, q, datetime.now(UTC).date())
+    def entry_rows(s, q, walk):  # noqa: ANN001, ANN202
+        """What Funding Entries hands paging.fetch: (rows query, sort key, id column, keys query, jump); ``walk``
+        as the page decides it from its summary's count (``_walks``)."""
+        query, sort, keys = funding_entries._parts(actor, q, datetime.now(UTC).date(), walk=walk)
         return query, sort, Funding.id, keys, paging.by_tally(s, FundingTally, funding_entries.tally_where(actor, q),
                                                               Funding.created_at, q)
 
-    def app_rows(s, q):  # noqa: ANN001, ANN202
-        conds = application_lists._company_conds(actor, q)
+    def app_rows(s, q, walk):  # noqa: ANN001, ANN202
+        conds = application_lists._company_conds(actor, q, walk=walk)
         return (application_lists._columns(q.sort), application_lists.SORT_KEYS[q.sort], FinanceApplication.id,
                 application_lists._keys(conds, q),
                 paging.by_tally(s, ApplicationTally, application_lists.tally_where(actor, q),
@@ -265,13 +266,15 @@ def measure(url: str, repeat: int) -> list[dict]:
     lists = {
         "Funding Entries": (funding_entries.parse_query, funding_entries.list_entries, entry_filters, "25",
                             entry_rows,
-                            lambda s, q: funding_entries.summary(s, actor, q)),
+                            lambda s, q: funding_entries.summary(s, actor, q),
+                            lambda s, q: funding_entries._walks(s, q, funding_entries.summary(s, actor, q)["count"])),
         "Company Financing": (lambda p: application_lists.parse_query(p, company=True),
                               application_lists.company_applications, app_filters, "50",
                               app_rows,
-                              lambda s, q: application_lists.tallied(s, actor, q)),
+                              lambda s, q: application_lists.tallied(s, actor, q),
+                              lambda s, q: application_lists._walks(s, q, application_lists.tallied(s, actor, q)[0])),
     }
-    for list_name, (parse, run, filters, size, rows_query, summary) in lists.items():
+    for list_name, (parse, run, filters, size, rows_query, summary, walks) in lists.items():
         for name, params in filters.items():
             with Session(engine) as s:  # page 400, or the last page of a filter with fewer
                 pages = run(s, actor, parse({**params, "size": size})).pages
@@ -283,8 +286,10 @@ def measure(url: str, repeat: int) -> list[dict]:
                     else:
                         q = parse({**params, "page": page, "size": size})
 
-                    def rows(q=q, s=s, rows_query=rows_query, pages=pages):  # noqa: ANN202
-                        query, sort, ident, keys, jump = rows_query(s, q)
+                    walk = walks(s, q)  # decided from the summary's count, as the page does (not timed here)
+
+                    def rows(q=q, s=s, rows_query=rows_query, pages=pages, walk=walk):  # noqa: ANN202
+                        query, sort, ident, keys, jump = rows_query(s, q, walk)
                         return paging.fetch(s, query, sort, ident, q, pages, keys=keys, jump=jump)
 
                     whole = lambda q=q, s=s, f=run: f(s, actor, q)  # noqa: E731

@@ -346,6 +346,22 @@ def _created_days() -> list[date]:
                                                 .with_only_columns(FinanceApplication.created_at)).scalars())
 
 
+def _same_pages_walking(monkeypatch, module, fetch, base, unindexed):  # noqa: ANN001
+    """Every page of ``base`` counted with ``module._walks`` off and on is the same, the walk tests the range on
+    each row (``unindexed`` in its SQL), and Next / Previous by cursor agree with the counted pages."""
+    def pages() -> list[list[int]]:
+        return [[r["id"] for r in fetch({**base, "page": str(n)}).rows] for n in range(1, fetch(base).pages + 1)]
+
+    monkeypatch.setattr(module, "_walks", lambda *_a: False)
+    sought = pages()
+    monkeypatch.setattr(module, "_walks", lambda *_a: True)
+    with selects() as sql:
+        walked = pages()
+    assert walked == sought and len(sought) >= 3
+    assert any(unindexed in line for line in sql), "the walk tests the range on each row"
+    walk(fetch, base)
+
+
 @pytest.mark.parametrize("direction", ["asc", "desc"])
 @pytest.mark.parametrize("share", [1.0, 0.5])
 def test_a_created_range_sorted_by_id_finds_the_same_pages_walking_the_ids(actor_for, monkeypatch, direction, share):
@@ -361,14 +377,7 @@ def test_a_created_range_sorted_by_id_finds_the_same_pages_walking_the_ids(actor
         with read_session() as s:
             return application_lists.company_applications(s, acct, application_lists.parse_query(params, company=True))
 
-    monkeypatch.setattr(application_lists, "_walks", lambda *_a: False)
-    sought = [[r["id"] for r in fetch({**base, "page": str(n)}).rows] for n in range(1, fetch(base).pages + 1)]
-    monkeypatch.setattr(application_lists, "_walks", lambda *_a: True)
-    with selects() as sql:
-        walked = [[r["id"] for r in fetch({**base, "page": str(n)}).rows] for n in range(1, fetch(base).pages + 1)]
-    assert walked == sought and len(sought) >= 3
-    assert any("+ finance_application.created_at" in line for line in sql), "the walk tests the date on each row"
-    walk(fetch, base)  # and Next / Previous by cursor agree with the counted pages
+    _same_pages_walking(monkeypatch, application_lists, fetch, base, "+ finance_application.created_at")
 
 
 def test_the_walk_is_taken_for_a_wide_range_sorted_by_id_and_seeks_no_date_index(actor_for):
@@ -420,14 +429,7 @@ def test_an_expected_range_sorted_by_created_finds_the_same_pages_walking_the_cr
         with read_session() as s:
             return funding_entries.list_entries(s, acct, funding_entries.parse_query(params))
 
-    monkeypatch.setattr(funding_entries, "_walks", lambda *_a: False)
-    sought = [[r["id"] for r in fetch({**base, "page": str(n)}).rows] for n in range(1, fetch(base).pages + 1)]
-    monkeypatch.setattr(funding_entries, "_walks", lambda *_a: True)
-    with selects() as sql:
-        walked = [[r["id"] for r in fetch({**base, "page": str(n)}).rows] for n in range(1, fetch(base).pages + 1)]
-    assert walked == sought and len(sought) >= 3
-    assert any("+ funding.date_expected" in line for line in sql), "the walk tests Date Expected on each entry"
-    walk(fetch, base)
+    _same_pages_walking(monkeypatch, funding_entries, fetch, base, "+ funding.date_expected")
 
 
 def test_funding_entries_walk_only_an_expected_range_sorted_by_created():
