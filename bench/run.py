@@ -249,32 +249,35 @@ def measure(url: str, repeat: int) -> list[dict]:
         "created range, by ID": {"created_from": "2026-01-01", "created_to": "2026-03-31", "sort": "id"},
         "combined": {"statuses": "Approved,In Review", "locations": "3,4,5", "created_from": "2025-06-01"},
     }
-    def entry_rows(s, q, walk):  # noqa: ANN001, ANN202
-        """What Funding Entries hands paging.fetch: (rows query, sort key, id column, keys query, jump); ``walk``
-        as the page decides it from its summary's count (``_walks``)."""
-        query, sort, keys = funding_entries._parts(actor, q, datetime.now(UTC).date(), walk=walk)
+    def entry_rows(s, q, count):  # noqa: ANN001, ANN202
+        """What Funding Entries hands paging.fetch: (rows query, sort key, id column, keys query, jump, walk); the
+        walk as the page decides it from its summary's ``count`` (``_walk``)."""
+        today = datetime.now(UTC).date()
+        query, sort, keys = funding_entries._parts(actor, q, today)
         return query, sort, Funding.id, keys, paging.by_tally(s, FundingTally, funding_entries.tally_where(actor, q),
-                                                              Funding.created_at, q)
+                                                              Funding.created_at, q), \
+            funding_entries._walk(s, actor, q, count, today)
 
-    def app_rows(s, q, walk):  # noqa: ANN001, ANN202
-        conds = application_lists._company_conds(actor, q, walk=walk)
+    def app_rows(s, q, count):  # noqa: ANN001, ANN202
+        conds = application_lists._company_conds(actor, q)
         return (application_lists._columns(q.sort), application_lists.SORT_KEYS[q.sort], FinanceApplication.id,
                 application_lists._keys(conds, q),
                 paging.by_tally(s, ApplicationTally, application_lists.tally_where(actor, q),
-                                FinanceApplication.created_at, q))
+                                FinanceApplication.created_at, q),
+                application_lists._walk(s, actor, q, count))
 
     lists = {
         "Funding Entries": (funding_entries.parse_query, funding_entries.list_entries, entry_filters, "25",
                             entry_rows,
                             lambda s, q: funding_entries.summary(s, actor, q),
-                            lambda s, q: funding_entries._walks(s, q, funding_entries.summary(s, actor, q)["count"])),
+                            lambda s, q: funding_entries.summary(s, actor, q)["count"]),
         "Company Financing": (lambda p: application_lists.parse_query(p, company=True),
                               application_lists.company_applications, app_filters, "50",
                               app_rows,
                               lambda s, q: application_lists.tallied(s, actor, q),
-                              lambda s, q: application_lists._walks(s, q, application_lists.tallied(s, actor, q)[0])),
+                              lambda s, q: application_lists.tallied(s, actor, q)[0]),
     }
-    for list_name, (parse, run, filters, size, rows_query, summary, walks) in lists.items():
+    for list_name, (parse, run, filters, size, rows_query, summary, counted) in lists.items():
         for name, params in filters.items():
             with Session(engine) as s:  # page 400, or the last page of a filter with fewer
                 pages = run(s, actor, parse({**params, "size": size})).pages
@@ -286,11 +289,11 @@ def measure(url: str, repeat: int) -> list[dict]:
                     else:
                         q = parse({**params, "page": page, "size": size})
 
-                    walk = walks(s, q)  # decided from the summary's count, as the page does (not timed here)
+                    count = counted(s, q)  # the summary's count, from which the page decides to walk (not timed here)
 
-                    def rows(q=q, s=s, rows_query=rows_query, pages=pages, walk=walk):  # noqa: ANN202
-                        query, sort, ident, keys, jump = rows_query(s, q, walk)
-                        return paging.fetch(s, query, sort, ident, q, pages, keys=keys, jump=jump)
+                    def rows(q=q, s=s, rows_query=rows_query, pages=pages, count=count):  # noqa: ANN202
+                        query, sort, ident, keys, jump, walk = rows_query(s, q, count)
+                        return paging.fetch(s, query, sort, ident, q, pages, keys=keys, jump=jump, walk=walk)
 
                     whole = lambda q=q, s=s, f=run: f(s, actor, q)  # noqa: E731
                     timed = _timed(whole, repeat)
@@ -385,6 +388,26 @@ def _has_data(url: str) -> bool:
         engine.dispose()
 
 
+def _add_missing_indexes(url: str) -> None:
+    """A reused bench database gets the indexes the models gained since it was generated."""
+    from sqlalchemy import inspect
+    from sqlmodel import SQLModel
+
+    import stapp.db.models  # noqa: F401  (the tables and their indexes)
+    from stapp.db.engine import make_engine
+
+    engine = make_engine(url)
+    with engine.begin() as conn:
+        for table in SQLModel.metadata.sorted_tables:
+            present = {i["name"] for i in inspect(conn).get_indexes(table.name)}
+            for index in table.indexes:
+                if index.name not in present:
+                    started = time.perf_counter()
+                    index.create(conn)
+                    print(f"  added {index.name} in {time.perf_counter() - started:,.1f} s")
+    engine.dispose()
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scale", type=float, default=1.0, help="fraction of the default dataset (1.0 = 1M applications)")
@@ -413,6 +436,8 @@ def main() -> int:
             started = time.perf_counter()
             generate(url, **sizes)
             print(f"  generated in {time.perf_counter() - started:,.1f} s")
+        else:
+            _add_missing_indexes(url)
         cases = measure(url, args.repeat)
         refs = floor_and_common(url, args.repeat)
         results["runs"][name] = {"queries": cases, "references": refs}

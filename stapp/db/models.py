@@ -144,6 +144,9 @@ class Funding(SQLModel, table=True):
         # without reading the rows (61 ms -> 2.5 ms at 300,000 fundings)
         Index("ix_funding_created_expected", "created_at", "id", "date_expected"),
         Index("ix_funding_date_expected", "date_expected", "id"),
+        # ids in order with both dates: a date range sorted by ID is walked on it, not on the rows (SQLite,
+        # services/paging.py Walk; 20.7 -> 10.4 ms for a typed page 400 at 300,000 fundings)
+        Index("ix_funding_id_dates", "id", "created_at", "date_expected"),
         # an Expected range: SQLite scans it on this index alone, to sort the page keys in the Created order and
         # to sum the summary with any list filter (97 -> 11 ms; the dashboard's overdue list 830 -> 120 ms)
         Index("ix_funding_expected_wide", "date_expected", "created_at", "id", "location_id", "status", "outcome",
@@ -251,6 +254,9 @@ class FinanceApplication(SQLModel, table=True):
         Index("ix_finapp_status_id", "status", "id"),
         Index("ix_finapp_stage_id", "stage", "id"),
         Index("ix_finapp_created", "created_at", "id"),
+        # ids in order with the creation date: a Created range sorted by ID is walked on it, not on the rows (SQLite,
+        # services/paging.py Walk; 70 -> 21 ms for a typed page 400 at a million applications)
+        Index("ix_finapp_id_created", "id", "created_at"),
         Index("ix_finapp_pending", "status", "updated_at"),
         Index("ix_finapp_location_created", "location_id", "created_at", "id"),
         Index("ix_finapp_status_created", "status", "created_at", "id"),

@@ -36,7 +36,18 @@ from stapp.services.auth import Actor
 from stapp.services.authz import location_clause, require
 from stapp.services.customers import get_customer
 from stapp.services.funding_entries import utc_day_start
-from stapp.services.paging import Jump, SortKey, by_tally, fetch, in_or_null, ordered, unindexed, walk_is_cheaper
+from stapp.services.paging import (
+    Jump,
+    SortKey,
+    Walk,
+    by_tally,
+    fetch,
+    id_bound,
+    in_or_null,
+    ordered,
+    unindexed,
+    walk_budget,
+)
 
 SORTS = {"id": "ID", "created": "Created", "amount_requested": "Amount Requested",
          "amount_financed": "Amount Financed", "stage": "Stage"}
@@ -76,7 +87,7 @@ def parse_query(params: Mapping[str, str], *, company: bool) -> ListQuery:
 
 
 def _where(q: ListQuery, *, walk: bool = False) -> list:
-    """The filter's conditions; ``walk`` (SQLite, ``_walks``): the Created range tested on each row, not sought on
+    """The filter's conditions; ``walk`` (SQLite, ``_walk``): the Created range tested on each row, not sought on
     its index."""
     f = q.filters
     conds = []
@@ -214,11 +225,11 @@ _TALLY_SUMS = select(func.coalesce(func.sum(ApplicationTally.n), 0),
 
 
 def _page(session: Session, conds: list, q: ListQuery, totals: tuple[int, int, int] | None = None, *,
-          deferred: bool = True, version: str = "", jump: Jump | None = None) -> AppPage:
+          deferred: bool = True, version: str = "", jump: Jump | None = None, walk: Walk | None = None) -> AppPage:
     count, requested, financed = totals if totals is not None else _counted(session, conds)
     pages = max(1, -(-count // q.size))
     window = fetch(session, _columns(q.sort) if deferred else _unordered(conds, q), SORT_KEYS[q.sort],
-                   FinanceApplication.id, q, pages, keys=_keys(conds, q) if deferred else None, jump=jump)
+                   FinanceApplication.id, q, pages, keys=_keys(conds, q) if deferred else None, jump=jump, walk=walk)
     return AppPage(
         version=version,
         rows=[_row(r) for r in window.rows],
@@ -271,12 +282,17 @@ def _company_conds(actor: Actor, q: ListQuery, *, walk: bool = False) -> list:
 _LAST_ID = select(func.max(FinanceApplication.id))  # about how many applications there are: one index probe
 
 
-def _walks(session: Session, q: ListQuery, count: int) -> bool:
-    """A Created range sorted by ID walks the ids in order (``paging.walk_is_cheaper``) when that is cheaper than
-    sorting the range's keys by id."""
+def _walk(session: Session, actor: Actor, q: ListQuery, count: int) -> Walk | None:
+    """A Created range sorted by ID walks ``ix_finapp_id_created`` in id order, testing the date on its entries
+    (``paging.Walk``), when that is cheaper than sorting the range's keys by id."""
     f = q.filters
-    return q.sort == "id" and bool(f.get("created_from") or f.get("created_to")) \
-        and walk_is_cheaper(session, q, count, _LAST_ID)
+    if q.sort != "id" or not (f.get("created_from") or f.get("created_to")):
+        return None
+    found = walk_budget(session, q, count, _LAST_ID)
+    if found is None:
+        return None
+    budget, top = found
+    return Walk(_keys(_company_conds(actor, q, walk=True), q), budget, id_bound(FinanceApplication.id, top))
 
 
 def company_applications(session: Session, actor: Actor, q: ListQuery) -> AppPage:
@@ -285,8 +301,7 @@ def company_applications(session: Session, actor: Actor, q: ListQuery) -> AppPag
     if q.filters.get("reps"):
         return _page(session, _company_conds(actor, q), q)
     totals = tallied(session, actor, q)
-    conds = _company_conds(actor, q, walk=_walks(session, q, totals[0]))
-    return _page(session, conds, q, totals,
+    return _page(session, _company_conds(actor, q), q, totals, walk=_walk(session, actor, q, totals[0]),
                  jump=by_tally(session, ApplicationTally, tally_where(actor, q), FinanceApplication.created_at, q))
 
 

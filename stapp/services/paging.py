@@ -110,22 +110,85 @@ def by_tally(session: Session, t: Any, where: list | None, created: Any, q: List
 
 
 def unindexed(column: Any) -> Any:
-    """``+column`` (SQLite): the same value, which the planner will not seek on an index (see ``walk_is_cheaper``)."""
+    """``+column`` (SQLite): the same value, which the planner will not seek on an index (see ``Walk``)."""
     return UnaryExpression(column, operator=custom_op("+"), type_=column.type)
 
 
-def walk_is_cheaper(session: Session, q: ListQuery, count: int, last_id: Any) -> bool:
-    """Whether a page of a range on one column sorted by another is found sooner by walking the sort key's index
-    in the list's order, testing the range on each row, than by reading every key of the range and sorting them.
+# What reading one key of a range costs when the keys are sorted to find a page (a temporary B-tree holding every
+# key up to the page's end), against passing one entry of a narrow index in order and testing the range on it:
+# 6.5-15 times at a million applications and 300,000 fundings on SQLite (docs/decisions.md).
+SORT_PER_WALK = 8
 
-    SQLite takes the range's index and sorts (a quarter's range at a million rows: 13-14 ms on page 1). The walk
-    meets the page's last row after about (rows up to it) x (rows in the table, ``last_id``'s maximum id) /
-    (``count``, the rows the filter matches, from the list's tally) rows; the sort reads at least ``count`` keys.
-    Only on SQLite: PostgreSQL's planner weighs this itself (and has no unary plus on dates)."""
+# A walk's limit: given where it starts (a cursor; None: the list's edge), its direction (ascending) and how many
+# index entries it may pass, a condition on the sort key that stops it there; None when the whole index is within.
+Bound = Callable[["Cursor | None", bool, int], "ColumnElement[bool] | None"]
+
+
+@dataclass(frozen=True)
+class Walk:
+    """A page of a range on one column sorted by another, found by walking the sort key's index in the list's order
+    and testing the range on each entry (SQLite) instead of reading every key of the range and sorting them.
+
+    The walk passes about (rows up to the page's end) x (rows in the table) / (rows the filter matches) entries if
+    the range's rows are spread evenly in the sort order; they may instead sit together at the far end (a range
+    long ago, sorted by ID, where ids grow with time). So it may pass at most ``budget`` entries (what sorting
+    costs) before stopping at ``bound``; a page it leaves short is found by sorting, which at worst doubles its
+    time instead of reading the whole table."""
+
+    keys: Any  # the list's filter on the id and the sort key, the range ``unindexed``
+    budget: int
+    bound: Bound
+
+
+def walk_budget(session: Session, q: ListQuery, count: int, last_id: Any) -> tuple[int, int] | None:
+    """Whether a range sorted by another column is walked (``Walk``): the entries the walk may pass and the largest
+    id (``last_id``, one index probe: about how many rows the table holds), or None when sorting costs less.
+
+    The walk is taken when an even spread would find the page in half its budget, ``SORT_PER_WALK`` x ``count``
+    entries (``count``: the rows the filter matches, from the list's tally). Only on SQLite: PostgreSQL's planner
+    weighs this itself (and has no unary plus on dates)."""
     if count <= 0 or session.get_bind().dialect.name != "sqlite":
-        return False
+        return None
     ahead = q.size if (q.after or q.before) else q.page * q.size  # Next/Previous seek past their cursor
-    return ahead * (session.connection().execute(last_id).scalar() or 0) < count * count
+    top = session.connection().execute(last_id).scalar() or 0
+    budget = SORT_PER_WALK * count
+    return (budget, top) if 2 * ahead * top <= budget * count else None
+
+
+def id_bound(ident: Any, top: int) -> Bound:
+    """``Walk.bound`` of a list sorted by ID (ids ``1..top``, about one row each): ``budget`` ids from the start."""
+
+    def bound(cur: Cursor | None, ascending: bool, budget: int) -> ColumnElement[bool] | None:
+        if ascending:
+            start = cur.ident if cur is not None else 0
+            return ident <= start + budget if start + budget < top else None
+        start = cur.ident if cur is not None else top + 1
+        return ident >= start - budget if start - budget > 1 else None
+
+    return bound
+
+
+def spread_bound(session: Session, key: Any, ends: Any, top: int) -> Bound:
+    """``Walk.bound`` of a list sorted by a moment (``key``, creation), for a table of about ``top`` rows: taken as
+    spread evenly between its oldest and newest moments (``ends``, a statement of two index probes, read once when
+    the budget is less than the table), ``budget`` rows from the start are that share of the time between. Uneven
+    spreads only move where the walk gives up, never which rows a page shows."""
+    span: list[Any] = []
+
+    def bound(cur: Cursor | None, ascending: bool, budget: int) -> ColumnElement[bool] | None:
+        if budget >= top:
+            return None
+        if not span:
+            span.extend(session.connection().execute(ends).one())
+        oldest, newest = span
+        if oldest is None or newest is None or newest <= oldest:
+            return None
+        step = (newest - oldest) * budget / top
+        if ascending:
+            return key <= (cur.value if cur is not None else oldest) + step
+        return key >= (cur.value if cur is not None else newest) - step
+
+    return bound
 
 
 def _utc(day: date) -> datetime:
@@ -133,7 +196,7 @@ def _utc(day: date) -> datetime:
 
 
 def fetch(session: Session, query: Any, sort: SortKey, ident: Any, q: ListQuery, pages: int,
-          keys: Any = None, jump: Jump | None = None) -> Window:
+          keys: Any = None, jump: Jump | None = None, walk: Walk | None = None) -> Window:
     """One page of ``query`` (unordered; its last column must be ``sort.expr``) for ``q``.
 
     ``keys``, when given, is the list's filter selecting only ``ident`` and ``sort.expr`` with only the joins
@@ -147,14 +210,25 @@ def fetch(session: Session, query: Any, sort: SortKey, ident: Any, q: ListQuery,
 
     ``jump``, when given, places a typed page (no cursor) from a tally's counts: it is then read past a bound
     on the sort key, skipping only rows of one day or month instead of every row before it.
+
+    ``walk``, when given, finds the page first on ``walk.keys`` within the walk's budget (``Walk``).
     """
     page = min(max(q.page, 1), pages)
     ascending = q.direction == "asc"
     finder = query if keys is None else keys
 
-    def read(where: Any, forward: bool, offset: int | None = None) -> list[Any]:
+    def read(where: Any, forward: bool, offset: int | None = None, cur: Cursor | None = None) -> list[Any]:
         """``q.size`` rows of the filter (and ``where``) in the list's order (``forward``) or its reverse, after
-        skipping ``offset``."""
+        skipping ``offset``; walked from ``cur`` (None: the edge) when the list walks, sorted if the walk falls
+        short within its budget."""
+        if walk is not None:
+            limit = walk.bound(cur, forward, walk.budget)
+            walked = _read(walk.keys, _both(where, limit), forward, offset)
+            if limit is None or len(walked) == q.size:
+                return walked
+        return _read(finder, where, forward, offset)
+
+    def _read(finder: Any, where: Any, forward: bool, offset: int | None) -> list[Any]:
         found = _order(finder if where is None else finder.where(where), sort.expr, ident, forward, sort.nullable)
         found = (found if offset is None else found.offset(offset)).limit(q.size)
         if keys is not None:
@@ -168,12 +242,12 @@ def fetch(session: Session, query: Any, sort: SortKey, ident: Any, q: ListQuery,
         cur = read_cursor(q.after, sort=q.sort, direction=q.direction, page=page - 1, kind=sort.kind)
         if cur is not None:
             found = read(_after_asc(sort.expr, ident, cur) if ascending
-                         else _before_asc(sort.expr, ident, cur, sort.nullable), ascending)
+                         else _before_asc(sort.expr, ident, cur, sort.nullable), ascending, cur=cur)
     elif q.before and page < pages:
         cur = read_cursor(q.before, sort=q.sort, direction=q.direction, page=page + 1, kind=sort.kind)
         if cur is not None:
             found = list(reversed(read(_before_asc(sort.expr, ident, cur, sort.nullable) if ascending
-                                       else _after_asc(sort.expr, ident, cur), not ascending)))
+                                       else _after_asc(sort.expr, ident, cur), not ascending, cur=cur)))
             if len(found) < q.size:  # rows were added or removed meanwhile: show a full first page instead
                 page, found = 1, []
     seek = bool(found)
@@ -192,6 +266,10 @@ def fetch(session: Session, query: Any, sort: SortKey, ident: Any, q: ListQuery,
 
     return Window(rows=[tuple(r)[:-1] for r in found], page=page, first=token(edges[0]) if edges else "",
                   last=token(edges[-1]) if edges else "", seek=seek)
+
+
+def _both(where: Any, limit: Any) -> Any:
+    return limit if where is None else where if limit is None else and_(where, limit)
 
 
 def _ident_of(row: Any) -> int:

@@ -17,7 +17,7 @@ from sqlalchemy import event, update
 from stapp.db.engine import get_engine, read_session, write_session
 from stapp.db.models import FinanceApplication, Funding
 from stapp.db.types import utcnow
-from stapp.domain.listing import Cursor, read_cursor
+from stapp.domain.listing import Cursor, next_month, read_cursor
 from stapp.services import application_lists, funding_entries, paging
 
 
@@ -346,27 +346,40 @@ def _created_days() -> list[date]:
                                                 .with_only_columns(FinanceApplication.created_at)).scalars())
 
 
-def _same_pages_walking(monkeypatch, module, fetch, base, unindexed):  # noqa: ANN001
-    """Every page of ``base`` counted with ``module._walks`` off and on is the same, the walk tests the range on
-    each row (``unindexed`` in its SQL), and Next / Previous by cursor agree with the counted pages."""
+# A walk's budget for the tests: every entry (the walk never falls short), none (it always falls back to sorting),
+# and a few dozen entries (some pages walked, some sorted).
+BUDGETS = [10**9, 1, 40]
+
+
+def _same_pages_walking(monkeypatch, module, fetch, base, unindexed, budget):  # noqa: ANN001
+    """Every page of ``base`` counted with no walk and walked within ``budget`` entries is the same, the walk tests
+    the range on each row (``unindexed`` in its SQL), and Next / Previous by cursor agree with the counted pages."""
     def pages() -> list[list[int]]:
         return [[r["id"] for r in fetch({**base, "page": str(n)}).rows] for n in range(1, fetch(base).pages + 1)]
 
-    monkeypatch.setattr(module, "_walks", lambda *_a: False)
-    sought = pages()
-    monkeypatch.setattr(module, "_walks", lambda *_a: True)
+    monkeypatch.setattr(module, "walk_budget", lambda *_a: None)
+    with selects() as sql:
+        sought = pages()
+    assert not any(unindexed in line for line in sql)
+    monkeypatch.setattr(module, "walk_budget",
+                        lambda s, _q, _count, last_id: (budget, s.connection().execute(last_id).scalar() or 0))
     with selects() as sql:
         walked = pages()
     assert walked == sought and len(sought) >= 3
     assert any(unindexed in line for line in sql), "the walk tests the range on each row"
+    if budget == 1:  # every page falls short of its budget and is found again by sorting
+        assert any(unindexed not in line and "page_keys" in line for line in sql)
     walk(fetch, base)
 
 
+@pytest.mark.parametrize("budget", BUDGETS)
 @pytest.mark.parametrize("direction", ["asc", "desc"])
 @pytest.mark.parametrize("share", [1.0, 0.5])
-def test_a_created_range_sorted_by_id_finds_the_same_pages_walking_the_ids(actor_for, monkeypatch, direction, share):
-    """A wide Created range sorted by ID walks the primary key and tests each row's date (SQLite,
-    ``application_lists._walks``): every page, by cursor and counted, is the one the range's index finds."""
+def test_a_created_range_sorted_by_id_finds_the_same_pages_walking_the_ids(actor_for, monkeypatch, direction, share,
+                                                                           budget):
+    """A Created range sorted by ID walks the ids in order and tests each row's date (SQLite,
+    ``application_lists._walk``): every page, by cursor and counted, is the one the range's index finds, whether
+    the walk finds it within its budget or falls back to sorting."""
     _more_applications()
     acct = actor_for("admin@example.com")
     days = _created_days()
@@ -377,7 +390,7 @@ def test_a_created_range_sorted_by_id_finds_the_same_pages_walking_the_ids(actor
         with read_session() as s:
             return application_lists.company_applications(s, acct, application_lists.parse_query(params, company=True))
 
-    _same_pages_walking(monkeypatch, application_lists, fetch, base, "+ finance_application.created_at")
+    _same_pages_walking(monkeypatch, application_lists, fetch, base, "+ finance_application.created_at", budget)
 
 
 def test_the_walk_is_taken_for_a_wide_range_sorted_by_id_and_seeks_no_date_index(actor_for):
@@ -388,17 +401,16 @@ def test_the_walk_is_taken_for_a_wide_range_sorted_by_id_and_seeks_no_date_index
 
     def decided(params, count):  # noqa: ANN001, ANN202
         with read_session() as s:
-            return application_lists._walks(s, application_lists.parse_query(params, company=True), count)
+            return application_lists._walk(s, acct, application_lists.parse_query(params, company=True), count)
 
     with read_session() as s:
         everything = s.exec(FinanceApplication.__table__.select().with_only_columns(FinanceApplication.id)).all()
     n = len(everything)  # the demo's applications (more than ten), ids from 1
-    deep = str(n // 10 + 1)  # a typed page whose end lies past n rows
-    assert decided(wide, n)  # every row in the range: the first page is the first ten ids walked
-    assert not decided(wide, 3)  # three rows in the range: the walk would read every id to find them
-    assert not decided({**wide, "page": deep}, n)  # typed that deep: sorting the range's n keys costs less
-    after = Cursor("id", "desc", int(deep) - 1, 5, 5).token()
-    assert decided({**wide, "page": deep, "after": after}, n)  # Next seeks past its cursor: ten rows ahead
+    assert decided(wide, n).budget == paging.SORT_PER_WALK * n  # every row in the range: what sorting n keys costs
+    assert not decided(wide, 1)  # one row in the range: the walk would read every id to find it
+    assert not decided({**wide, "page": str(n)}, n)  # typed that deep: sorting the range's n keys costs less
+    after = Cursor("id", "desc", n - 1, 5, 5).token()
+    assert decided({**wide, "page": str(n), "after": after}, n)  # Next seeks past its cursor: ten rows ahead
     assert not decided({**wide, "sort": "created"}, n)  # the range's own order: its index
     assert not decided({"sort": "id", "size": "10"}, n)  # no range
 
@@ -412,35 +424,83 @@ def test_the_walk_is_taken_for_a_wide_range_sorted_by_id_and_seeks_no_date_index
     assert "ix_finapp_created" not in plan and "TEMP B-TREE" not in plan, plan
 
 
+def test_an_id_walk_stops_after_its_budget_from_where_it_starts():
+    bound = paging.id_bound(FinanceApplication.id, 1000)
+
+    def sql(cond) -> str:  # noqa: ANN001
+        return str(cond.compile(compile_kwargs={"literal_binds": True}))
+
+    cur = Cursor("id", "desc", 3, 500, 500)
+    assert sql(bound(None, False, 100)) == "finance_application.id >= 901"  # newest first: from the largest id
+    assert sql(bound(cur, False, 100)) == "finance_application.id >= 400"  # past a cursor: from its id
+    assert sql(bound(None, True, 100)) == "finance_application.id <= 100"
+    assert sql(bound(cur, True, 100)) == "finance_application.id <= 600"
+    assert bound(cur, False, 499) is None and bound(cur, True, 500) is None  # the rest of the ids is within
+
+
+def test_a_creation_walk_stops_where_an_even_spread_puts_its_budget():
+    """``spread_bound``: with a table's rows taken as spread evenly between its oldest and newest creation, the
+    walk stops the budget's share of that time from where it starts; a budget of the whole table reads nothing."""
+    import operator
+
+    with read_session() as s:
+        created = sorted(s.exec(Funding.__table__.select().with_only_columns(Funding.created_at)).scalars())
+        oldest, newest = created[0], created[-1]
+        quarter = (newest - oldest) / 4
+        with selects() as sql:
+            bound = paging.spread_bound(s, Funding.created_at, funding_entries._CREATED_ENDS, 100)
+            assert bound(None, False, 100) is None and not sql  # the whole table is within: no bound, no query
+            newest_first = bound(None, False, 25)
+            from_third = bound(Cursor("created", "asc", 1, created[2], 1), True, 25)
+            bound(None, True, 50)
+        assert len(sql) == 1  # the two ends, read once
+    assert newest_first.operator is operator.ge and newest_first.right.value == newest - quarter
+    assert from_third.operator is operator.le and from_third.right.value == created[2] + quarter
+
+
+@pytest.mark.parametrize("budget", BUDGETS)
 @pytest.mark.parametrize("direction", ["asc", "desc"])
-def test_an_expected_range_sorted_by_created_finds_the_same_pages_walking_the_creation_index(
-        actor_for, monkeypatch, direction):
-    """Funding Entries' Expected range sorted by Created (SQLite, ``funding_entries._walks``) walks the creation
-    index and tests Date Expected on its entries: every page, by cursor and counted, is the one the range finds."""
+@pytest.mark.parametrize("sort,dates,unindexed", [
+    ("created", "expected", "+ funding.date_expected"),
+    ("id", "expected", "+ funding.date_expected"),
+    ("id", "created", "+ funding.created_at"),
+])
+def test_a_date_range_sorted_by_another_column_finds_the_same_pages_walking_its_index(
+        actor_for, monkeypatch, direction, sort, dates, unindexed, budget):
+    """Funding Entries' Expected range sorted by Created, and a Created or Expected range sorted by ID (SQLite,
+    ``funding_entries._walk``), walk the sort key's index and test the dates on its entries: every page, by cursor
+    and counted, is the one the range finds, whether the walk finds it within its budget or falls back to sorting."""
     _with_null_keys()
     acct = actor_for("accounting@example.com")
+    column = Funding.date_expected if dates == "expected" else Funding.created_at
     with read_session() as s:
-        expected = sorted(d for d in s.exec(Funding.__table__.select().with_only_columns(Funding.date_expected))
-                          .scalars() if d is not None)
-    base = {"sort": "created", "dir": direction, "size": "10", "expected_from": expected[len(expected) // 4]
-            .isoformat(), "expected_to": expected[-1].isoformat()}
+        values = sorted(d for d in s.exec(Funding.__table__.select().with_only_columns(column)).scalars()
+                        if d is not None)
+    day = (lambda v: v) if dates == "expected" else (lambda v: v.date())
+    base = {"sort": sort, "dir": direction, "size": "10", f"{dates}_from": day(values[len(values) // 4]).isoformat(),
+            f"{dates}_to": day(values[-1]).isoformat()}
 
     def fetch(params):
         with read_session() as s:
             return funding_entries.list_entries(s, acct, funding_entries.parse_query(params))
 
-    _same_pages_walking(monkeypatch, funding_entries, fetch, base, "+ funding.date_expected")
+    _same_pages_walking(monkeypatch, funding_entries, fetch, base, unindexed, budget)
 
 
-def test_funding_entries_walk_only_an_expected_range_sorted_by_created():
+def test_funding_entries_walk_only_a_range_sorted_by_another_column(actor_for):
+    acct = actor_for("accounting@example.com")
+
     def decided(params, count):  # noqa: ANN001, ANN202
         with read_session() as s:
-            return funding_entries._walks(s, funding_entries.parse_query(params), count)
+            return funding_entries._walk(s, acct, funding_entries.parse_query(params), count, utcnow().date())
 
     with read_session() as s:
         n = len(s.exec(Funding.__table__.select().with_only_columns(Funding.id)).all())
     ranged = {"expected_from": "2000-01-01", "size": "10"}
+    created = {"created_from": "2000-01-01", "size": "10"}
     assert decided(ranged, n)  # sorted by Created, the default
+    assert decided({**ranged, "sort": "id"}, n) and decided({**created, "sort": "id"}, n)
     assert not decided({**ranged, "sort": "date_expected"}, n)  # the range's own order: its index
-    assert not decided({"created_from": "2000-01-01", "size": "10"}, n)  # a Created range seeks its own index
+    assert not decided(created, n)  # a Created range sorted by Created seeks its own index
+    assert not decided({**created, "sort": "customer"}, n)  # another sort: sorted as before
     assert not decided(ranged, 1)  # one funding in the range: the walk would read them all
