@@ -4,7 +4,8 @@ A page is ordered by ``(key, id)``: ascending puts NULL keys first, descending p
 the exact reverse of the other. Next and Previous carry a cursor (the key and id of the row at the page's
 edge) and the following page is the next ``size`` rows after it in index order: no OFFSET scan, however
 deep. A page reached without a usable cursor (a typed URL, a changed sort) is placed by the list's tally
-when it is sorted by creation (``by_tally``), else it falls back to OFFSET over ids and keys.
+when it is sorted by creation (``by_tally``), else it falls back to OFFSET over ids and keys. A date range sorted
+by another column may instead walk the sort key's index, within a budget (``Walk``).
 """
 
 from __future__ import annotations
