@@ -17,7 +17,7 @@ from sqlalchemy import event, update
 from stapp.db.engine import get_engine, read_session, write_session
 from stapp.db.models import FinanceApplication, Funding
 from stapp.db.types import utcnow
-from stapp.domain.listing import Cursor, next_month, read_cursor
+from stapp.domain.listing import Cursor, read_cursor
 from stapp.services import application_lists, funding_entries, paging
 
 
