@@ -53,13 +53,7 @@ def make_engine(url: str) -> Engine:
 
         _WRITERS[engine] = threading.RLock()
         return engine
-    # Every statement is planned for its own values. psycopg prepares a statement on the server from its fifth run,
-    # and PostgreSQL then moves to one generic plan for any values after five more: for a list page that plan cannot
-    # see the date range or how deep the page is, and picked sorting a range where its values call for walking an
-    # index (company Financing, a quarter by ID, page 400: 11-13 ms custom, 35-59 ms generic from the eleventh run).
-    # Planning these statements takes well under a millisecond.
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20,
-                         connect_args={"options": "-c plan_cache_mode=force_custom_plan"})
+    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
 
 
 @lru_cache(maxsize=1)

@@ -217,6 +217,7 @@ def fetch(session: Session, query: Any, sort: SortKey, ident: Any, q: ListQuery,
     page = min(max(q.page, 1), pages)
     ascending = q.direction == "asc"
     finder = query if keys is None else keys
+    _planned_for_values(session)
 
     def read(where: Any, forward: bool, offset: int | None = None, cur: Cursor | None = None) -> list[Any]:
         """``q.size`` rows of the filter (and ``where``) in the list's order (``forward``) or its reverse, after
@@ -267,6 +268,19 @@ def fetch(session: Session, query: Any, sort: SortKey, ident: Any, q: ListQuery,
 
     return Window(rows=[tuple(r)[:-1] for r in found], page=page, first=token(edges[0]) if edges else "",
                   last=token(edges[-1]) if edges else "", seek=seek)
+
+
+def _planned_for_values(session: Session) -> None:
+    """PostgreSQL: the page's statement is planned for its own values in this transaction. psycopg prepares a
+    statement on the server from its fifth run, and PostgreSQL then moves to one generic plan for any values after
+    five more, which cannot see the date range or how deep the page is: company Financing, a quarter sorted by ID,
+    page 400, took 11-13 ms with its own plan and 35-59 ms with the generic one (every run of a long-lived pool).
+    Only for list pages: planning every statement of the Funding tab each time cost it 12 -> 18 ms."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.connection().exec_driver_sql(_CUSTOM_PLANS)
+
+
+_CUSTOM_PLANS = "SET LOCAL plan_cache_mode = force_custom_plan"
 
 
 def _both(where: Any, limit: Any) -> Any:
