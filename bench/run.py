@@ -209,7 +209,8 @@ def _replay(engine, session, call):  # noqa: ANN001, ANN202
         cur = raw.cursor()
         for sql, params in issued:
             cur.execute(sql, params)
-            cur.fetchall()
+            if cur.description is not None:  # a SET (PostgreSQL list pages) returns no rows
+                cur.fetchall()
         cur.close()
 
     return driver
