@@ -138,12 +138,12 @@ class Funding(SQLModel, table=True):
         Index("ix_funding_customer", "customer_id", "id"),
         Index("ix_funding_location_id", "location_id", "id"),
         Index("ix_funding_status_id", "status", "id"),
-        Index("ix_funding_outcome_id", "outcome", "id"),
+        Index("ix_funding_outcome_id", "outcome", "id").ddl_if(dialect="sqlite"),
         Index("ix_funding_funder_id", "funder_id", "id"),
         # newest first, carrying Date Expected: PostgreSQL walks it for an Expected range sorted by Created
         # without reading the rows (61 ms -> 2.5 ms at 300,000 fundings)
         Index("ix_funding_created_expected", "created_at", "id", "date_expected"),
-        Index("ix_funding_date_expected", "date_expected", "id"),
+        Index("ix_funding_date_expected", "date_expected", "id").ddl_if(dialect="sqlite"),
         # ids in order with both dates: a date range sorted by ID is walked on it, not on the rows (SQLite,
         # services/paging.py Walk; 20.7 -> 10.4 ms for a typed page 400 at 300,000 fundings)
         Index("ix_funding_id_dates", "id", "created_at", "date_expected"),
@@ -157,7 +157,7 @@ class Funding(SQLModel, table=True):
         Index("ix_funding_outcome_created", "outcome", "created_at", "id"),
         Index("ix_funding_funder_created", "funder_id", "created_at", "id"),
         Index("ix_funding_holdback_release", "holdback_release_date", "id"),
-        Index("ix_funding_expected_amount_id", "amount_expected_cents", "id"),  # the Amount Expected sort
+        Index("ix_funding_expected_amount_id", "amount_expected_cents", "id").ddl_if(dialect="sqlite"),  # Amount Expected
         # the dashboard reads these without touching the rows: overdue fundings, and ageing by status
         Index("ix_funding_status_expected", "status", "date_expected", "location_id"),
         Index("ix_funding_status_since", "status", "status_since", "location_id"),
@@ -252,7 +252,7 @@ class FinanceApplication(SQLModel, table=True):
         Index("ix_finapp_customer", "customer_id", "id"),
         Index("ix_finapp_location_id", "location_id", "id"),
         Index("ix_finapp_status_id", "status", "id"),
-        Index("ix_finapp_stage_id", "stage", "id"),
+        Index("ix_finapp_stage_id", "stage", "id").ddl_if(dialect="sqlite"),
         Index("ix_finapp_created", "created_at", "id"),
         # ids in order with the creation date: a Created range sorted by ID is walked on it, not on the rows (SQLite,
         # services/paging.py Walk; 70 -> 21 ms for a typed page 400 at a million applications)
@@ -265,7 +265,7 @@ class FinanceApplication(SQLModel, table=True):
         Index("ix_finapp_created_rep", "created_at", "created_by_id", "status", "location_id"),
         # the Amount sorts: a page is read from the index instead of sorting a million amounts
         Index("ix_finapp_requested_id", "amount_requested_cents", "id"),
-        Index("ix_finapp_financed_id", "amount_financed_cents", "id"),
+        Index("ix_finapp_financed_id", "amount_financed_cents", "id").ddl_if(dialect="sqlite"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -592,3 +592,19 @@ class ChangeCounter(SQLModel, table=True):
 
 tally.listen(SQLModel.metadata)
 changes.listen(SQLModel.metadata)
+
+
+def _nulls_first(name: str, column, ident) -> Index:  # noqa: ANN001
+    """PostgreSQL's index for a sort on a column that may be NULL: the lists put NULLs first ascending and last
+    descending (``paging.SortKey``), which a default PostgreSQL index (NULLs last ascending) serves in neither
+    direction, so PostgreSQL sorted the whole table for page 1 (Amount Financed at a million applications: 160 ms).
+    Ordered NULLs first, the index is read forwards or backwards in the list's order. SQLite orders NULLs so
+    natively and has no NULLS FIRST in an index: it keeps the plain index of the same columns."""
+    return Index(name, column.asc().nulls_first(), ident).ddl_if(dialect="postgresql")
+
+
+_nulls_first("ix_funding_outcome_id_nf", Funding.outcome, Funding.id)
+_nulls_first("ix_funding_date_expected_nf", Funding.date_expected, Funding.id)
+_nulls_first("ix_funding_expected_amount_id_nf", Funding.amount_expected_cents, Funding.id)
+_nulls_first("ix_finapp_stage_id_nf", FinanceApplication.stage, FinanceApplication.id)
+_nulls_first("ix_finapp_financed_id_nf", FinanceApplication.amount_financed_cents, FinanceApplication.id)

@@ -179,3 +179,44 @@ def test_list_statements_are_planned_for_their_own_values_on_postgres(postgres_a
                                       "FROM pg_prepared_statements WHERE statement LIKE '%page_keys%'")).one()
     assert custom > 0, "the page's statements were prepared on the server"
     assert generic == 0
+
+
+@pytest.mark.parametrize("direction", ["asc", "desc"])
+@pytest.mark.parametrize("list_name,sort", [
+    ("entries", "outcome"), ("entries", "date_expected"), ("entries", "amount_expected"),
+    ("applications", "stage"), ("applications", "amount_financed"),
+])
+def test_a_sort_on_a_column_that_may_be_null_reads_an_index_in_order_on_postgres(
+        postgres_app: None, list_name: str, sort: str, direction: str) -> None:
+    """The lists put NULLs first ascending and last descending; PostgreSQL's default index serves neither order and
+    it sorted the whole table for page 1 (160 ms at a million applications). Its NULLS FIRST index gives the page in
+    either direction without a sort: with sorting made prohibitively dear, the plan still has none."""
+    from sqlalchemy import event, text
+
+    from stapp.db.engine import get_engine, read_session
+    from stapp.services import application_lists, funding_entries
+
+    acct = _actor("accounting@example.com")
+    seen: list[tuple[str, object]] = []
+
+    def spy(conn, cursor, sql, params, context, executemany):  # noqa: ANN001, ARG001
+        if "page_keys" in sql:
+            seen.append((sql, params))
+
+    params = {"sort": sort, "dir": direction, "size": "10"}
+    event.listen(get_engine(), "before_cursor_execute", spy)
+    try:
+        with read_session() as s:
+            if list_name == "entries":
+                funding_entries.list_entries(s, acct, funding_entries.parse_query(params))
+            else:
+                application_lists.company_applications(s, acct, application_lists.parse_query(params, company=True))
+    finally:
+        event.remove(get_engine(), "before_cursor_execute", spy)
+    (sql, bound), = seen
+    with read_session() as s:
+        raw = s.connection().connection.dbapi_connection.cursor()
+        raw.execute("SET LOCAL enable_sort = off")
+        raw.execute("EXPLAIN " + sql, bound)
+        plan = "\n".join(row[0] for row in raw.fetchall())
+    assert not any("Sort Key:" in line for line in plan.splitlines()), plan
