@@ -191,7 +191,7 @@ def test_a_sort_on_a_column_that_may_be_null_reads_an_index_in_order_on_postgres
     """The lists put NULLs first ascending and last descending; PostgreSQL's default index serves neither order and
     it sorted the whole table for page 1 (160 ms at a million applications). Its NULLS FIRST index gives the page in
     either direction without a sort: with sorting made prohibitively dear, the plan still has none."""
-    from sqlalchemy import event, text
+    from sqlalchemy import event
 
     from stapp.db.engine import get_engine, read_session
     from stapp.services import application_lists, funding_entries
