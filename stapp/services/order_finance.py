@@ -278,9 +278,12 @@ async def send_settlement(settlement_id: int) -> bool:
     return True
 
 
-def _pending_ids(batch: str, *, revolving_only: bool = False, locations: frozenset[int] | None = None) -> list[int]:
+def _pending_ids(batch: str, *, revolving_only: bool = False, locations: frozenset[int] | None = None,
+                 providers: frozenset[int] | None = None) -> list[int]:
     with write_session() as session:
         query = select(Settlement).where(Settlement.status == "pending")
+        if providers is not None:
+            query = query.where(Settlement.provider_id.in_(sorted(providers)))
         if revolving_only:
             query = query.where(Settlement.finance_type == FinanceType.REVOLVING.value)
         if locations is not None:
@@ -315,7 +318,8 @@ async def end_of_day(now: datetime | None = None) -> int:
                if moment.strftime("%H:%M") >= p.settlement_time]
     if not due:
         return 0
-    ids = await asyncio.to_thread(_pending_ids, f"eod-{moment:%Y%m%d}", revolving_only=True)
+    # only the settlements of those providers: another provider's in manual mode wait for Transmit
+    ids = await asyncio.to_thread(_pending_ids, f"eod-{moment:%Y%m%d}", revolving_only=True, providers=frozenset(due))
     sent = 0
     for ident in ids:
         sent += await send_settlement(ident)

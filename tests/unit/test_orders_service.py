@@ -237,6 +237,13 @@ async def test_the_end_of_day_batch_sends_only_revolving_settlements_after_the_p
         for ftype in ("revolving", "installment"):
             s.add(Settlement(order_id=order.id, location_id=order.location_id, provider_id=provider.id,
                              finance_type=ftype, kind="partial", amount_cents=100, idempotency_key=f"k-{ftype}"))
+        # another provider, in manual mode: its Revolving settlement waits for Transmit Financing Settlement
+        manual = FinanceProvider(name="SHP manual", environment="Staging", token_ciphertext="x", active=True,
+                                 revolving_settlement="manual")
+        s.add(manual)
+        s.flush()
+        s.add(Settlement(order_id=order.id, location_id=order.location_id, provider_id=manual.id,
+                         finance_type="revolving", kind="partial", amount_cents=100, idempotency_key="k-manual"))
     sent: list[int] = []
 
     async def fake_send(ident):
@@ -248,7 +255,9 @@ async def test_the_end_of_day_batch_sends_only_revolving_settlements_after_the_p
     assert await order_finance.end_of_day(datetime(2026, 11, 22, 18, 0, tzinfo=UTC)) == 1
     with read_session() as s:
         revolving = s.exec(select(Settlement).where(Settlement.idempotency_key == "k-revolving")).one()
+        waiting = s.exec(select(Settlement).where(Settlement.idempotency_key == "k-manual")).one()
     assert sent == [revolving.id] and revolving.batch == "eod-20261122"
+    assert waiting.status == "pending" and not waiting.batch
 
 
 async def test_a_manual_transmit_sends_only_the_locations_the_user_may_see(actor_for, monkeypatch):
