@@ -217,7 +217,8 @@ def fetch(session: Session, query: Any, sort: SortKey, ident: Any, q: ListQuery,
     page = min(max(q.page, 1), pages)
     ascending = q.direction == "asc"
     finder = query if keys is None else keys
-    _planned_for_values(session)
+    if keys is not None:  # the company lists; a customer's few applications plan the same for any values
+        _planned_for_values(session)
 
     def read(where: Any, forward: bool, offset: int | None = None, cur: Cursor | None = None) -> list[Any]:
         """``q.size`` rows of the filter (and ``where``) in the list's order (``forward``) or its reverse, after
