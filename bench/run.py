@@ -38,7 +38,7 @@ def generate(url: str, *, locations: int, customers: int, applications: int, fun
     from sqlmodel import SQLModel
 
     import stapp.db.models as m
-    from stapp.db import changes, tally
+    from stapp.db import changes, sortkeys, tally
     from stapp.db import statistics as planner_statistics
     from stapp.db.engine import make_engine
 
@@ -53,6 +53,7 @@ def generate(url: str, *, locations: int, customers: int, applications: int, fun
         for spec in tally.ALL:
             tally.uninstall(conn, spec)
         changes.uninstall(conn)
+        sortkeys.uninstall(conn)
     rng = random.Random(42)
     now = datetime(2026, 11, 1, tzinfo=UTC)
     batch = 20_000
@@ -149,7 +150,9 @@ def generate(url: str, *, locations: int, customers: int, applications: int, fun
             tally.rebuild(conn, spec)
             tally.install(conn, spec)
         changes.install(conn)
-    print(f"  tallies built in {time.perf_counter() - started:,.1f} s")
+        sortkeys.rebuild(conn)
+        sortkeys.install(conn)
+    print(f"  tallies and sort keys built in {time.perf_counter() - started:,.1f} s")
     # fresh statistics (the app's scheduler keeps them on SQLite, autovacuum on PostgreSQL), and on PostgreSQL
     # the visibility map autovacuum keeps, without which an index-only scan of bulk-loaded rows reads the table
     if engine.dialect.name == "postgresql":
@@ -381,13 +384,21 @@ def floor_and_common(url: str, repeat: int) -> list[dict]:
 
 
 def _has_data(url: str) -> bool:
+    """A bench database with every table and column the models have (a missing column: generate it again)."""
     from sqlalchemy import inspect
+    from sqlmodel import SQLModel
 
+    import stapp.db.models  # noqa: F401  (the tables)
     from stapp.db.engine import make_engine
 
     engine = make_engine(url)
     try:
-        return inspect(engine).has_table("application_tally")
+        found = inspect(engine)
+        for table in SQLModel.metadata.sorted_tables:
+            if not found.has_table(table.name) or \
+                    {c.name for c in table.columns} - {c["name"] for c in found.get_columns(table.name)}:
+                return False
+        return True
     finally:
         engine.dispose()
 

@@ -7,7 +7,7 @@ from datetime import date, datetime
 from sqlalchemy import BigInteger, Column, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from stapp.db import changes, tally
+from stapp.db import changes, sortkeys, tally
 from stapp.db.types import UTCDateTime, utcnow
 
 
@@ -161,6 +161,9 @@ class Funding(SQLModel, table=True):
         # the dashboard reads these without touching the rows: overdue fundings, and ageing by status
         Index("ix_funding_status_expected", "status", "date_expected", "location_id"),
         Index("ix_funding_status_since", "status", "status_since", "location_id"),
+        # the Customer and Funder sorts read their keys in order (stapp/db/sortkeys.py)
+        Index("ix_funding_customer_sort", "customer_sort", "id"),
+        Index("ix_funding_funder_sort", "funder_sort", "id").ddl_if(dialect="sqlite"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -184,6 +187,10 @@ class Funding(SQLModel, table=True):
     holdback_release_date: date | None = Field(default=None)
     # when the funding entered its current Funding Status (the dashboard's ageing)
     status_since: datetime = Field(default_factory=utcnow, sa_column=_utc_column())
+    # Funding Entries' sort keys, written only by database triggers (stapp/db/sortkeys.py): the customer's name as the
+    # Customer sort compares it, the funder's name (NULL without a funder)
+    customer_sort: str = Field(default="", sa_column=Column(String(101), nullable=False, server_default=""))
+    funder_sort: str | None = Field(default=None, sa_column=Column(String(100), nullable=True))
     created_by_id: int | None = Field(
         default=None, sa_column=Column(Integer, ForeignKey("app_user.id", ondelete="SET NULL"), nullable=True)
     )
@@ -592,6 +599,7 @@ class ChangeCounter(SQLModel, table=True):
 
 tally.listen(SQLModel.metadata)
 changes.listen(SQLModel.metadata)
+sortkeys.listen(SQLModel.metadata)
 
 
 def _nulls_first(name: str, column, ident) -> Index:  # noqa: ANN001
@@ -606,5 +614,6 @@ def _nulls_first(name: str, column, ident) -> Index:  # noqa: ANN001
 _nulls_first("ix_funding_outcome_id_nf", Funding.outcome, Funding.id)
 _nulls_first("ix_funding_date_expected_nf", Funding.date_expected, Funding.id)
 _nulls_first("ix_funding_expected_amount_id_nf", Funding.amount_expected_cents, Funding.id)
+_nulls_first("ix_funding_funder_sort_nf", Funding.funder_sort, Funding.id)
 _nulls_first("ix_finapp_stage_id_nf", FinanceApplication.stage, FinanceApplication.id)
 _nulls_first("ix_finapp_financed_id_nf", FinanceApplication.amount_financed_cents, FinanceApplication.id)

@@ -244,10 +244,11 @@ def _shape(sort_name: str, today: date) -> tuple[Any, SortKey, Any]:
     sort = {
         "id": SortKey(Funding.id, "int", nullable=False),
         "created": SortKey(Funding.created_at, "datetime", nullable=False),
-        "customer": SortKey(func.lower(Customer.last_name + " " + Customer.first_name), "str", nullable=False),
+        # the customer's and the funder's names, kept on the funding by triggers (stapp/db/sortkeys.py)
+        "customer": SortKey(Funding.customer_sort, "str", nullable=False),
         "amount_expected": SortKey(Funding.amount_expected_cents, "int"),
         "date_expected": SortKey(Funding.date_expected, "date"),
-        "funder": SortKey(funder.name, "str"),
+        "funder": SortKey(Funding.funder_sort, "str"),
         "status": SortKey(Funding.status, "str", nullable=False),
         "outcome": SortKey(Funding.outcome, "str"),
     }[sort_name]
@@ -278,12 +279,7 @@ def _shape(sort_name: str, today: date) -> tuple[Any, SortKey, Any]:
         .join(funder, funder.id == Funding.funder_id, isouter=True)
         .join(ftype, ftype.id == Funding.funding_type_id, isouter=True)
     )
-    keys = select(Funding.id, sort.expr).select_from(Funding)
-    if sort_name == "customer":
-        keys = keys.join(Customer, Customer.id == Funding.customer_id)
-    elif sort_name == "funder":
-        keys = keys.join(funder, funder.id == Funding.funder_id, isouter=True)
-    return query, sort, keys
+    return query, sort, select(Funding.id, sort.expr).select_from(Funding)
 
 
 def _select_rows(actor: Actor, q: ListQuery):  # noqa: ANN202

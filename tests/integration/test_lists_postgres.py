@@ -185,6 +185,7 @@ def test_list_statements_are_planned_for_their_own_values_on_postgres(postgres_a
 @pytest.mark.parametrize("list_name,sort", [
     ("entries", "outcome"), ("entries", "date_expected"), ("entries", "amount_expected"),
     ("applications", "stage"), ("applications", "amount_financed"),
+    ("entries", "customer"), ("entries", "funder"),  # the names kept on the funding (stapp/db/sortkeys.py)
 ])
 def test_a_sort_on_a_column_that_may_be_null_reads_an_index_in_order_on_postgres(
         postgres_app: None, list_name: str, sort: str, direction: str) -> None:
@@ -220,3 +221,11 @@ def test_a_sort_on_a_column_that_may_be_null_reads_an_index_in_order_on_postgres
         raw.execute("EXPLAIN " + sql, bound)
         plan = "\n".join(row[0] for row in raw.fetchall())
     assert not any("Sort Key:" in line for line in plan.splitlines()), plan
+
+
+def test_the_customer_and_funder_sort_keys_follow_every_change_on_postgres(postgres_app: None) -> None:
+    """PostgreSQL's triggers (a BEFORE trigger on the funding, AFTER triggers on a rename), installed and backfilled by
+    the migration: the same changes and checks as on SQLite (tests/unit/test_sort_keys.py)."""
+    from tests.unit.test_sort_keys import keys_follow_every_change
+
+    keys_follow_every_change(_actor)
