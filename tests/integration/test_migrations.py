@@ -59,11 +59,33 @@ def _round_trip(engine):
         assert auth.resolve(s, token).email == "sales@example.com"
 
 
+def _triggers(engine) -> set[tuple[str, str]]:
+    """(table, trigger) of every trigger the database holds."""
+    with engine.connect() as conn:
+        if conn.dialect.name == "postgresql":
+            rows = conn.exec_driver_sql("SELECT c.relname, t.tgname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
+                                        "WHERE NOT t.tgisinternal").all()
+        else:
+            rows = conn.exec_driver_sql("SELECT tbl_name, name FROM sqlite_master WHERE type = 'trigger'").all()
+    return {tuple(r) for r in rows}
+
+
+def _assert_triggers_match_models(engine, built) -> None:  # noqa: ANN001
+    """The migrated database holds the triggers (tallies, change counters, sort keys) that the models' own schema
+    gets, ``built`` (``metadata.create_all``): on SQLite, a migration that copies a table loses its triggers."""
+    migrated = _triggers(engine)
+    assert migrated and migrated == built, (sorted(built - migrated), sorted(migrated - built))
+
+
 def test_migrations_on_sqlite_build_the_models_schema_and_round_trip(tmp_path):
     url = f"sqlite:///{tmp_path / 'migrated.db'}"
     migrate(url)
     engine = make_engine(url)
     _assert_schema_matches_models(engine)
+    models = make_engine(f"sqlite:///{tmp_path / 'models.db'}")
+    SQLModel.metadata.create_all(models)
+    _assert_triggers_match_models(engine, _triggers(models))
+    models.dispose()
     _round_trip(engine)
     with engine.connect() as conn:
         assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
@@ -75,7 +97,13 @@ def test_migrations_on_postgres_build_the_models_schema_and_round_trip(postgres_
     migrate(postgres_url)
     engine = make_engine(postgres_url)
     _assert_schema_matches_models(engine)
+    migrated = _triggers(engine)
     _round_trip(engine)
+    with engine.begin() as conn:  # the models' own schema, in the same (throwaway) database
+        conn.exec_driver_sql("DROP SCHEMA public CASCADE")
+        conn.exec_driver_sql("CREATE SCHEMA public")
+    SQLModel.metadata.create_all(engine)
+    assert migrated and migrated == _triggers(engine), (migrated ^ _triggers(engine))
     engine.dispose()
 
 
