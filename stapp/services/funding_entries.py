@@ -197,7 +197,7 @@ class EntriesPage:
 
 def _unordered(actor: Actor, q: ListQuery, today: date | None = None) -> tuple[Any, SortKey, Any]:
     """The list's rows for ``q`` (filters only), with the sort key as the last column; its sort key; and the
-    same filter on the id and the sort key alone, joining only what the key needs (see paging.fetch)."""
+    same filter on the id and the sort key alone, on ``funding`` (see paging.fetch)."""
     query, sort, keys = _parts(actor, q, today or utcnow().date())
     return query.where(keys.whereclause), sort, keys
 
