@@ -617,3 +617,32 @@ _nulls_first("ix_funding_expected_amount_id_nf", Funding.amount_expected_cents, 
 _nulls_first("ix_funding_funder_sort_nf", Funding.funder_sort, Funding.id)
 _nulls_first("ix_finapp_stage_id_nf", FinanceApplication.stage, FinanceApplication.id)
 _nulls_first("ix_finapp_financed_id_nf", FinanceApplication.amount_financed_cents, FinanceApplication.id)
+
+
+def _sorted_within(name: str, scope, key, ident, *, nullable: bool) -> None:  # noqa: ANN001
+    """An index for a list filtered on ``scope`` and sorted by ``key``: the page is a range of it, read in order.
+
+    Without it, a list filtered to one location (or a user whose permission covers one office, the same condition)
+    and sorted by another column read every row of the location to sort them: 11-16 ms for Funding Entries and
+    35-55 ms for company Financing at one of fifty offices on SQLite, 48-89 ms on PostgreSQL for a typed page deep
+    in it. A key that may be NULL gets PostgreSQL's NULLS FIRST order (``_nulls_first``) and SQLite's plain one."""
+    if nullable:
+        Index(name, scope, key, ident).ddl_if(dialect="sqlite")
+        Index(f"{name}_nf", scope, key.asc().nulls_first(), ident).ddl_if(dialect="postgresql")
+    else:
+        Index(name, scope, key, ident)
+
+
+# Each sort of the two company lists within one location (ID and Created have theirs in the tables' own indexes).
+for _key, _nullable in ((Funding.customer_sort, False), (Funding.status, False), (Funding.funder_sort, True),
+                        (Funding.outcome, True), (Funding.amount_expected_cents, True), (Funding.date_expected, True)):
+    _sorted_within(f"ix_funding_location_{_key.key}", Funding.location_id, _key, Funding.id, nullable=_nullable)
+for _key, _nullable in ((FinanceApplication.amount_requested_cents, False),
+                        (FinanceApplication.amount_financed_cents, True), (FinanceApplication.stage, True)):
+    _sorted_within(f"ix_finapp_location_{_key.key}", FinanceApplication.location_id, _key, FinanceApplication.id,
+                   nullable=_nullable)
+# Approved applications sorted by Stage: the two go together (In Review is always underwriting, Not Submitted has
+# none), so reading the Stage index skipped every other status's rows and the status index sorted half a million
+# stages (124 ms on SQLite, 134-157 ms on PostgreSQL at a million applications).
+_sorted_within("ix_finapp_status_stage", FinanceApplication.status, FinanceApplication.stage, FinanceApplication.id,
+               nullable=True)

@@ -51,6 +51,22 @@ def test_a_large_table_without_statistics_is_analyzed_and_again_once_it_doubles(
     engine.dispose()
 
 
+def test_a_table_with_an_index_added_since_its_statistics_is_analyzed(tmp_path):
+    """A migration that adds an index leaves it out of the statistics until the table is analyzed again."""
+    engine = make_engine(f"sqlite:///{tmp_path / 'stats.db'}")
+    SQLModel.metadata.create_all(engine)
+    _add_rows(engine, 0, statistics.SMALL + 200)
+    assert statistics.refresh(engine) == ["customer"]
+    assert statistics.refresh(engine) == []
+    with engine.begin() as conn:
+        conn.exec_driver_sql("CREATE INDEX ix_customer_test_new ON customer (city, id)")
+    assert statistics.refresh(engine) == ["customer"]
+    with engine.connect() as conn:
+        assert conn.exec_driver_sql("SELECT count(*) FROM sqlite_stat1 WHERE idx = 'ix_customer_test_new'").scalar()
+    assert statistics.refresh(engine) == []
+    engine.dispose()
+
+
 STATUSES = ("Approved", "Declined", "In Review", "Pre-Qualified", "Not Submitted")
 
 
