@@ -201,29 +201,11 @@ def test_a_sort_on_a_column_that_may_be_null_reads_an_index_in_order_on_postgres
     """The lists put NULLs first ascending and last descending; PostgreSQL's default index serves neither order and
     it sorted the whole table for page 1 (160 ms at a million applications). Its NULLS FIRST index gives the page in
     either direction without a sort: with sorting made prohibitively dear, the plan still has none."""
-    from sqlalchemy import event
+    from stapp.db.engine import read_session
+    from tests.unit.test_sort_keys import page_keys_statement
 
-    from stapp.db.engine import get_engine, read_session
-    from stapp.services import application_lists, funding_entries
-
-    acct = _actor("accounting@example.com")
-    seen: list[tuple[str, object]] = []
-
-    def spy(conn, cursor, sql, params, context, executemany):  # noqa: ANN001, ARG001
-        if "page_keys" in sql:
-            seen.append((sql, params))
-
-    params = {"sort": sort, "dir": direction, "size": "10", **extra}
-    event.listen(get_engine(), "before_cursor_execute", spy)
-    try:
-        with read_session() as s:
-            if list_name == "entries":
-                funding_entries.list_entries(s, acct, funding_entries.parse_query(params))
-            else:
-                application_lists.company_applications(s, acct, application_lists.parse_query(params, company=True))
-    finally:
-        event.remove(get_engine(), "before_cursor_execute", spy)
-    (sql, bound), = seen
+    sql, bound = page_keys_statement(_actor("accounting@example.com"), list_name,
+                                     {"sort": sort, "dir": direction, "size": "10", **extra})
     with read_session() as s:
         raw = s.connection().connection.dbapi_connection.cursor()
         raw.execute("SET LOCAL enable_sort = off")

@@ -158,32 +158,38 @@ def test_a_sort_within_one_location_reads_an_index_in_order(actor_for, list_name
     (stapp/db/models.py ``_sorted_within``), not every row of the location sorted nor the whole sort index walked:
     SQLite's plan of the keys seeks the location on an index and has no temporary B-tree. So has the page of
     Approved applications sorted by Stage."""
-    from sqlalchemy import event
-
-    from stapp.db.engine import get_engine
-    from stapp.services import application_lists
-
-    acct = actor_for("admin@example.com")
-    seen: list[tuple] = []
-
-    def spy(conn, cursor, sql, params, context, executemany):  # noqa: ANN001, ARG001
-        if " AS page_keys " in sql:
-            seen.append((sql, params))
-
-    params = {"sort": sort, "dir": direction, "size": "10", **extra}
-    event.listen(get_engine(), "before_cursor_execute", spy)
-    try:
-        with read_session() as s:
-            if list_name == "entries":
-                funding_entries.list_entries(s, acct, funding_entries.parse_query(params))
-            else:
-                application_lists.company_applications(s, acct, application_lists.parse_query(params, company=True))
-    finally:
-        event.remove(get_engine(), "before_cursor_execute", spy)
-    (sql, bound), = seen
+    sql, bound = page_keys_statement(actor_for("admin@example.com"), list_name,
+                                     {"sort": sort, "dir": direction, "size": "10", **extra})
     with read_session() as s:
         plan = [str(row[-1]) for row in s.connection().exec_driver_sql("EXPLAIN QUERY PLAN " + sql, bound).all()]
     keys = plan[plan.index("MATERIALIZE page_keys") + 1:plan.index("SCAN page_keys")]
     scope = "location_id" if "locations" in extra else "status"
     assert any("INDEX" in line and f"({scope}=?" in line for line in keys), plan  # a range of the filter's rows
     assert not any("TEMP B-TREE" in line for line in keys), plan  # read in order
+
+
+def page_keys_statement(actor, list_name: str, params: dict) -> tuple[str, object]:  # noqa: ANN001
+    """The one statement (and its parameters) that reads a page of Funding Entries (``entries``) or company Financing
+    (``applications``) for ``params``: the one joining its rows to the ``page_keys`` subquery."""
+    from sqlalchemy import event
+
+    from stapp.db.engine import get_engine
+    from stapp.services import application_lists
+
+    seen: list[tuple[str, object]] = []
+
+    def spy(conn, cursor, sql, bound, context, executemany):  # noqa: ANN001, ARG001
+        if " AS page_keys " in sql:
+            seen.append((sql, bound))
+
+    event.listen(get_engine(), "before_cursor_execute", spy)
+    try:
+        with read_session() as s:
+            if list_name == "entries":
+                funding_entries.list_entries(s, actor, funding_entries.parse_query(params))
+            else:
+                application_lists.company_applications(s, actor, application_lists.parse_query(params, company=True))
+    finally:
+        event.remove(get_engine(), "before_cursor_execute", spy)
+    (found,) = seen
+    return found
