@@ -429,8 +429,6 @@ def _add_missing_indexes(url: str) -> None:
                     started = time.perf_counter()
                     index.create(conn)
                     print(f"  added {index.name} in {time.perf_counter() - started:,.1f} s")
-    engine.dispose()
-    engine = make_engine(url)
     analyzed = planner_statistics.refresh(engine)  # as the app's scheduler does: the new indexes' statistics (SQLite)
     if analyzed:
         print(f"  analyzed {', '.join(analyzed)}")

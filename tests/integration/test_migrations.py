@@ -70,10 +70,9 @@ def _triggers(engine) -> set[tuple[str, str]]:
     return {tuple(r) for r in rows}
 
 
-def _assert_triggers_match_models(engine, built) -> None:  # noqa: ANN001
+def _assert_triggers_match_models(migrated: set, built: set) -> None:
     """The migrated database holds the triggers (tallies, change counters, sort keys) that the models' own schema
     gets, ``built`` (``metadata.create_all``): on SQLite, a migration that copies a table loses its triggers."""
-    migrated = _triggers(engine)
     assert migrated and migrated == built, (sorted(built - migrated), sorted(migrated - built))
 
 
@@ -84,7 +83,7 @@ def test_migrations_on_sqlite_build_the_models_schema_and_round_trip(tmp_path):
     _assert_schema_matches_models(engine)
     models = make_engine(f"sqlite:///{tmp_path / 'models.db'}")
     SQLModel.metadata.create_all(models)
-    _assert_triggers_match_models(engine, _triggers(models))
+    _assert_triggers_match_models(_triggers(engine), _triggers(models))
     models.dispose()
     _round_trip(engine)
     with engine.connect() as conn:
@@ -103,7 +102,7 @@ def test_migrations_on_postgres_build_the_models_schema_and_round_trip(postgres_
         conn.exec_driver_sql("DROP SCHEMA public CASCADE")
         conn.exec_driver_sql("CREATE SCHEMA public")
     SQLModel.metadata.create_all(engine)
-    assert migrated and migrated == _triggers(engine), (migrated ^ _triggers(engine))
+    _assert_triggers_match_models(migrated, _triggers(engine))
     engine.dispose()
 
 
