@@ -156,6 +156,9 @@ class Funding(SQLModel, table=True):
         Index("ix_funding_status_created", "status", "created_at", "id"),
         Index("ix_funding_outcome_created", "outcome", "created_at", "id"),
         Index("ix_funding_funder_created", "funder_id", "created_at", "id"),
+        # statuses at some offices, newest first (as ix_finapp_location_status_created): SQLite read a month's
+        # entries of the status and each row for its office (page 103 of COMPLETE at three offices: 7.5 -> 1 ms)
+        Index("ix_funding_location_status_created", "location_id", "status", "created_at", "id"),
         Index("ix_funding_holdback_release", "holdback_release_date", "id"),
         Index("ix_funding_expected_amount_id", "amount_expected_cents", "id").ddl_if(dialect="sqlite"),  # Amount Expected
         # the dashboard reads these without touching the rows: overdue fundings, and ageing by status
@@ -268,6 +271,10 @@ class FinanceApplication(SQLModel, table=True):
         Index("ix_finapp_location_created", "location_id", "created_at", "id"),
         Index("ix_finapp_status_created", "status", "created_at", "id"),
         Index("ix_finapp_stage_created", "stage", "created_at", "id"),
+        # statuses at some offices, newest first (accounting's everyday filter): a typed page is placed in a month of
+        # the tally and then sorted from this index alone; PostgreSQL otherwise intersected the month's statuses with
+        # every entry of the offices (22-28 -> 4 ms for page 400 of two statuses at three of fifty offices)
+        Index("ix_finapp_location_status_created", "location_id", "status", "created_at", "id"),
         # approval rate by sales rep over a period, read from the index alone
         Index("ix_finapp_created_rep", "created_at", "created_by_id", "status", "location_id"),
         # the Amount sorts: a page is read from the index instead of sorting a million amounts
