@@ -253,6 +253,10 @@ class FinanceProvider(SQLModel, table=True):
     updated_at: datetime = Field(default_factory=utcnow, sa_column=_utc_column())
 
 
+# What the company Financing list filters on besides the sales rep (which has no tally, so never walks).
+_FILTERED = ("location_id", "status", "stage", "created_at")
+
+
 class FinanceApplication(SQLModel, table=True):
     """A consumer-financing application. Saved before the provider is called; the idempotency key makes
     every later call (retry, reconnect, reconciliation) land on the same application at the provider."""
@@ -277,9 +281,13 @@ class FinanceApplication(SQLModel, table=True):
         Index("ix_finapp_location_status_created", "location_id", "status", "created_at", "id"),
         # approval rate by sales rep over a period, read from the index alone
         Index("ix_finapp_created_rep", "created_at", "created_by_id", "status", "location_id"),
-        # the Amount sorts: a page is read from the index instead of sorting a million amounts
-        Index("ix_finapp_requested_id", "amount_requested_cents", "id"),
-        Index("ix_finapp_financed_id", "amount_financed_cents", "id").ddl_if(dialect="sqlite"),
+        # the Amount sorts: a page is read from the index instead of sorting a million amounts. On SQLite the index
+        # carries the columns the company list filters on, so a filtered page walks it in order and tests them on
+        # its entries without reading a row (services/paging.py Walk; Approved in a quarter by Amount Financed:
+        # 160 -> 2 ms a page); PostgreSQL weighs its own plans and keeps the narrow index (NULLS FIRST, below).
+        Index("ix_finapp_requested_id", "amount_requested_cents", "id").ddl_if(dialect="postgresql"),
+        Index("ix_finapp_requested_wide", "amount_requested_cents", "id", *_FILTERED).ddl_if(dialect="sqlite"),
+        Index("ix_finapp_financed_wide", "amount_financed_cents", "id", *_FILTERED).ddl_if(dialect="sqlite"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

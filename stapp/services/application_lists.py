@@ -37,6 +37,8 @@ from stapp.services.authz import location_clause, require
 from stapp.services.customers import get_customer
 from stapp.services.funding_entries import utc_day_start
 from stapp.services.paging import (
+    READ_PER_WALK,
+    SORT_PER_WALK,
     Jump,
     SortKey,
     Walk,
@@ -45,6 +47,7 @@ from stapp.services.paging import (
     id_bound,
     in_or_null,
     ordered,
+    spread_bound,
     unindexed,
     walk_budget,
 )
@@ -86,24 +89,28 @@ def parse_query(params: Mapping[str, str], *, company: bool) -> ListQuery:
     )
 
 
-def _where(q: ListQuery, *, walk: bool = False) -> list:
-    """The filter's conditions; ``walk`` (SQLite, ``_walk``): the Created range tested on each row, not sought on
-    its index."""
+def _where(q: ListQuery, *, walk: frozenset = frozenset()) -> list:
+    """The filter's conditions; ``walk`` (SQLite, ``_walk``): the columns tested on each entry of the walked index,
+    not sought on their own indexes."""
     f = q.filters
     conds = []
-    created = unindexed(FinanceApplication.created_at) if walk else FinanceApplication.created_at
+
+    def column(c: Any) -> Any:
+        return unindexed(c) if c.key in walk else c
+
+    created = column(FinanceApplication.created_at)
     if f.get("created_from"):
         conds.append(created >= utc_day_start(f["created_from"]))
     if f.get("created_to"):
         conds.append(created < utc_day_start(f["created_to"] + timedelta(days=1)))
     if f.get("locations"):
-        conds.append(FinanceApplication.location_id.in_(f["locations"]))
+        conds.append(column(FinanceApplication.location_id).in_(f["locations"]))
     if f.get("statuses"):
-        conds.append(FinanceApplication.status.in_(f["statuses"]))
+        conds.append(column(FinanceApplication.status).in_(f["statuses"]))
     if f.get("reps"):
         conds.append(in_or_null(FinanceApplication.created_by_id, f["reps"], REMOVED_REP))
     if f.get("stages"):
-        conds.append(in_or_null(FinanceApplication.stage, f["stages"], NO_STAGE))
+        conds.append(in_or_null(column(FinanceApplication.stage), f["stages"], NO_STAGE))
     return conds
 
 
@@ -273,26 +280,49 @@ def customer_applications(session: Session, actor: Actor, customer_id: object, q
     return _page(session, conds, q, (count, requested, financed), deferred=False, version=version)
 
 
-def _company_conds(actor: Actor, q: ListQuery, *, walk: bool = False) -> list:
+def _company_conds(actor: Actor, q: ListQuery, *, walk: frozenset = frozenset()) -> list:
     require(actor, Permission.COMPANY_ACCOUNTING_VIEW)
-    return [location_clause(actor, Permission.FUNDING_DETAILS_VIEW, FinanceApplication.location_id),
+    location = FinanceApplication.location_id
+    return [location_clause(actor, Permission.FUNDING_DETAILS_VIEW,
+                            unindexed(location) if location.key in walk else location),
             *_where(q, walk=walk)]
 
 
 _LAST_ID = select(func.max(FinanceApplication.id))  # about how many applications there are: one index probe
+# The filter columns each walked index holds (stapp/db/models.py): ``ix_finapp_id_created`` the creation date, the
+# Amount sorts' wide indexes all of them (the sales rep has no tally, so a list filtered by it never walks).
+_WALKED = {
+    "id": frozenset({"created_at"}),
+    "amount_requested": frozenset({"created_at", "location_id", "status", "stage"}),
+    "amount_financed": frozenset({"created_at", "location_id", "status", "stage"}),
+}
+# the least and greatest amounts, two index probes (one statement with both aggregates reads every row)
+_KEY_ENDS = {key: select(select(func.min(SORT_KEYS[key].expr)).scalar_subquery(),
+                         select(func.max(SORT_KEYS[key].expr)).scalar_subquery())
+             for key in ("amount_requested", "amount_financed")}
 
 
 def _walk(session: Session, actor: Actor, q: ListQuery, count: int) -> Walk | None:
-    """A Created range sorted by ID walks ``ix_finapp_id_created`` in id order, testing the date on its entries
-    (``paging.Walk``), when that is cheaper than sorting the range's keys by id."""
+    """A filtered page sorted by ID or an amount walks the sort's index in order, testing the filter on its entries
+    (``paging.Walk``), when that is cheaper than sorting the keys of every matching row: a Created range sorted by ID
+    walks ``ix_finapp_id_created``; any filter sorted by an amount the amount's wide index (Amount Financed only
+    descending, the way its NULLs come last: ``paging.spread_bound``)."""
     f = q.filters
-    if q.sort != "id" or not (f.get("created_from") or f.get("created_to")):
+    if q.sort == "id":
+        if not (f.get("created_from") or f.get("created_to")):
+            return None
+    elif q.sort not in _KEY_ENDS or (SORT_KEYS[q.sort].nullable and q.direction == "asc"):
         return None
-    found = walk_budget(session, q, count, _LAST_ID)
+    elif not any(f.get(name) for name in ("created_from", "created_to", "locations", "statuses", "stages")):
+        return None  # every row: the index alone is the page
+    # sorting a range by ID reads its keys from an index; sorting a filter by an amount reads every matching row
+    found = walk_budget(session, q, count, _LAST_ID, SORT_PER_WALK if q.sort == "id" else READ_PER_WALK)
     if found is None:
         return None
     budget, top = found
-    return Walk(_keys(_company_conds(actor, q, walk=True), q), budget, id_bound(FinanceApplication.id, top))
+    bound = (id_bound(FinanceApplication.id, top) if q.sort == "id"
+             else spread_bound(session, SORT_KEYS[q.sort].expr, _KEY_ENDS[q.sort], top))
+    return Walk(_keys(_company_conds(actor, q, walk=_WALKED[q.sort]), q), budget, bound)
 
 
 def company_applications(session: Session, actor: Actor, q: ListQuery) -> AppPage:

@@ -10,12 +10,13 @@ by another column may instead walk the sort key's index, within a budget (``Walk
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, or_, tuple_
+from sqlalchemy import ColumnElement, and_, false, or_, tuple_
 from sqlalchemy.sql.elements import UnaryExpression
 from sqlalchemy.sql.operators import custom_op
 from sqlmodel import Session
@@ -119,6 +120,9 @@ def unindexed(column: Any) -> Any:
 # key up to the page's end), against passing one entry of a narrow index in order and testing the range on it:
 # 6.5-15 times at a million applications and 300,000 fundings on SQLite (docs/decisions.md).
 SORT_PER_WALK = 8
+# The same when finding the page's keys without the walk reads each matching row, its index lacking the sort key (a
+# status and a date range sorted by an amount): 33-40 times at a million applications on SQLite.
+READ_PER_WALK = 32
 
 # A walk's limit: given where it starts (a cursor; None: the list's edge), its direction (ascending) and how many
 # index entries it may pass, a condition on the sort key that stops it there; None when the whole index is within.
@@ -141,18 +145,19 @@ class Walk:
     bound: Bound
 
 
-def walk_budget(session: Session, q: ListQuery, count: int, last_id: Any) -> tuple[int, int] | None:
+def walk_budget(session: Session, q: ListQuery, count: int, last_id: Any,
+                per_walk: int = SORT_PER_WALK) -> tuple[int, int] | None:
     """Whether a range sorted by another column is walked (``Walk``): the entries the walk may pass and the largest
     id (``last_id``, one index probe: about how many rows the table holds), or None when sorting costs less.
 
-    The walk is taken when an even spread would find the page in half its budget, ``SORT_PER_WALK`` x ``count``
+    The walk is taken when an even spread would find the page in half its budget, ``per_walk`` x ``count``
     entries (``count``: the rows the filter matches, from the list's tally). Only on SQLite: PostgreSQL's planner
     weighs this itself (and has no unary plus on dates)."""
     if count <= 0 or session.get_bind().dialect.name != "sqlite":
         return None
     ahead = q.size if (q.after or q.before) else q.page * q.size  # Next/Previous seek past their cursor
     top = session.connection().execute(last_id).scalar() or 0
-    budget = SORT_PER_WALK * count
+    budget = per_walk * count
     return (budget, top) if 2 * ahead * top <= budget * count else None
 
 
@@ -170,21 +175,29 @@ def id_bound(ident: Any, top: int) -> Bound:
 
 
 def spread_bound(session: Session, key: Any, ends: Any, top: int) -> Bound:
-    """``Walk.bound`` of a list sorted by a moment (``key``, creation), for a table of about ``top`` rows: taken as
-    spread evenly between its oldest and newest moments (``ends``, a statement of two index probes, read once when
-    the budget is less than the table), ``budget`` rows from the start are that share of the time between. Uneven
-    spreads only move where the walk gives up, never which rows a page shows."""
+    """``Walk.bound`` of a list sorted by a moment or an amount (``key``), for a table of about ``top`` rows: taken
+    as spread evenly between its least and greatest keys (``ends``, a statement of two index probes, read once when
+    the budget is less than the table), ``budget`` rows from the start are that share of the span between. Uneven
+    spreads only move where the walk gives up, never which rows a page shows.
+
+    A key that may be NULL is walked only in descending order, where its NULLs come last: a walk from a cursor on a
+    NULL key finds nothing (the page is then sorted), and the bound leaves out the NULLs, so a page that reaches them
+    is short and sorted too."""
     span: list[Any] = []
 
     def bound(cur: Cursor | None, ascending: bool, budget: int) -> ColumnElement[bool] | None:
         if budget >= top:
             return None
+        if cur is not None and cur.value is None:
+            return false()
         if not span:
             span.extend(session.connection().execute(ends).one())
         oldest, newest = span
         if oldest is None or newest is None or newest <= oldest:
             return None
         step = (newest - oldest) * budget / top
+        if isinstance(newest, int):
+            step = math.ceil(step)
         if ascending:
             return key <= (cur.value if cur is not None else oldest) + step
         return key >= (cur.value if cur is not None else newest) - step
@@ -220,13 +233,18 @@ def fetch(session: Session, query: Any, sort: SortKey, ident: Any, q: ListQuery,
     if keys is not None:  # the company lists; a customer's few applications plan the same for any values
         _planned_for_values(session)
 
-    def read(where: Any, forward: bool, offset: int | None = None, cur: Cursor | None = None) -> list[Any]:
+    def read(where: Any, forward: bool, offset: int | None = None, cur: Cursor | None = None,
+             keyed: Any = None) -> list[Any]:
         """``q.size`` rows of the filter (and ``where``) in the list's order (``forward``) or its reverse, after
         skipping ``offset``; walked from ``cur`` (None: the edge) when the list walks, sorted if the walk falls
-        short within its budget."""
+        short within its budget. ``keyed``: ``where`` without its NULL keys (a cursor's condition): a walk leaves
+        them out (its bound is a comparison on the key), so that it seeks the cursor on the index instead of
+        passing every key before it."""
         if walk is not None:
-            limit = walk.bound(cur, forward, walk.budget)
-            walked = _read(walk.keys, _both(where, limit), forward, offset)
+            limit, seek = walk.bound(cur, forward, walk.budget), where
+            if keyed is not None and sort.nullable:  # the walk passes no NULL keys: a page reaching them is sorted
+                limit, seek = sort.expr.is_not(None) if limit is None else limit, keyed
+            walked = _read(walk.keys, _both(seek, limit), forward, offset)
             if limit is None or len(walked) == q.size:
                 return walked
         return _read(finder, where, forward, offset)
@@ -245,12 +263,14 @@ def fetch(session: Session, query: Any, sort: SortKey, ident: Any, q: ListQuery,
         cur = read_cursor(q.after, sort=q.sort, direction=q.direction, page=page - 1, kind=sort.kind)
         if cur is not None:
             found = read(_after_asc(sort.expr, ident, cur) if ascending
-                         else _before_asc(sort.expr, ident, cur, sort.nullable), ascending, cur=cur)
+                         else _before_asc(sort.expr, ident, cur, sort.nullable), ascending, cur=cur,
+                         keyed=None if ascending else _before_asc(sort.expr, ident, cur, False))
     elif q.before and page < pages:
         cur = read_cursor(q.before, sort=q.sort, direction=q.direction, page=page + 1, kind=sort.kind)
         if cur is not None:
             found = list(reversed(read(_before_asc(sort.expr, ident, cur, sort.nullable) if ascending
-                                       else _after_asc(sort.expr, ident, cur), not ascending, cur=cur)))
+                                       else _after_asc(sort.expr, ident, cur), not ascending, cur=cur,
+                                       keyed=_before_asc(sort.expr, ident, cur, False) if ascending else None)))
             if len(found) < q.size:  # rows were added or removed meanwhile: show a full first page instead
                 page, found = 1, []
     seek = bool(found)

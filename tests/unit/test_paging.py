@@ -362,7 +362,7 @@ def _same_pages_walking(monkeypatch, module, fetch, base, unindexed, budget):  #
         sought = pages()
     assert not any(unindexed in line for line in sql)
     monkeypatch.setattr(module, "walk_budget",
-                        lambda s, _q, _count, last_id: (budget, s.connection().execute(last_id).scalar() or 0))
+                        lambda s, _q, _count, last_id, *_per: (budget, s.connection().execute(last_id).scalar() or 0))
     with selects() as sql:
         walked = pages()
     assert walked == sought and len(sought) >= 3
@@ -391,6 +391,71 @@ def test_a_created_range_sorted_by_id_finds_the_same_pages_walking_the_ids(actor
             return application_lists.company_applications(s, acct, application_lists.parse_query(params, company=True))
 
     _same_pages_walking(monkeypatch, application_lists, fetch, base, "+ finance_application.created_at", budget)
+
+
+def _all_but_the_rarest_status() -> str:
+    with read_session() as s:
+        statuses = [st for (st,) in s.exec(FinanceApplication.__table__.select()
+                                           .with_only_columns(FinanceApplication.status))]
+    ranked = sorted(set(statuses), key=lambda st: (statuses.count(st), st))
+    return ",".join(ranked[1:])
+
+
+@pytest.mark.parametrize("budget", BUDGETS)
+@pytest.mark.parametrize("sort,direction", [("amount_requested", "asc"), ("amount_requested", "desc"),
+                                            ("amount_financed", "desc")])
+def test_a_filter_sorted_by_an_amount_finds_the_same_pages_walking_its_index(actor_for, monkeypatch, sort, direction,
+                                                                             budget):
+    """A filtered company Financing page sorted by an amount walks the amount's index and tests the filter on its
+    entries (SQLite, ``application_lists._walk``): every page, by cursor and counted, is the one the filter's own
+    indexes find, whether the walk finds it within its budget or falls back to sorting. Amount Financed is NULL for
+    most statuses, so its walks reach the NULLs, which come last and are found by sorting."""
+    _more_applications()
+    acct = actor_for("admin@example.com")
+    base = {"sort": sort, "dir": direction, "size": "10", "statuses": _all_but_the_rarest_status()}
+
+    def fetch(params):
+        with read_session() as s:
+            return application_lists.company_applications(s, acct, application_lists.parse_query(params, company=True))
+
+    with read_session() as s:
+        nulls = s.exec(FinanceApplication.__table__.select().with_only_columns(FinanceApplication.id)
+                       .where(FinanceApplication.amount_financed_cents.is_(None))).all()
+    assert len(nulls) >= 10, "the walk must reach a page of NULL amounts"
+    _same_pages_walking(monkeypatch, application_lists, fetch, base, "+ finance_application.status", budget)
+
+
+def test_the_walk_is_taken_for_a_filter_sorted_by_an_amount_and_reads_only_the_amount_index(actor_for, monkeypatch):
+    """Which filtered pages sorted by an amount walk, and how: the amount's wide index read in order (no other
+    index, no sort), with every filter column tested on its entries (no row read for them)."""
+    acct = actor_for("admin@example.com")
+    approved = {"sort": "amount_financed", "statuses": "Approved", "locations": "1,2",
+                "created_from": "2000-01-01", "stages": "funded,none", "size": "10"}
+
+    def decided(params, count):  # noqa: ANN001, ANN202
+        with read_session() as s:
+            return application_lists._walk(s, acct, application_lists.parse_query(params, company=True), count)
+
+    with read_session() as s:
+        n = len(s.exec(FinanceApplication.__table__.select().with_only_columns(FinanceApplication.id)).all())
+    assert decided(approved, n).budget == paging.READ_PER_WALK * n  # sorting them would read each matching row
+    assert decided({**approved, "sort": "amount_requested", "dir": "asc"}, n)
+    assert not decided({**approved, "dir": "asc"}, n)  # Amount Financed's NULLs come first: no walk
+    assert not decided({"sort": "amount_requested", "size": "10"}, n)  # no filter: the index alone is the page
+    assert not decided({**approved, "sort": "stage"}, n)  # no wide index
+
+    # the demo's few rows would be sorted: the plan of the walk, as at a million applications
+    monkeypatch.setattr(application_lists, "walk_budget",
+                        lambda s, _q, _count, last_id, *_per: (10**9, s.connection().execute(last_id).scalar()))
+    with read_session() as s, selects() as sql:
+        application_lists.company_applications(s, acct, application_lists.parse_query(approved, company=True))
+    finder, _reader = _page_keys(sql)
+    for column in ("status", "location_id", "created_at", "stage"):
+        assert f"+ finance_application.{column}" in finder, finder
+    with read_session() as s:
+        plan = [str(r[-1]) for r in s.connection().exec_driver_sql(
+            "EXPLAIN QUERY PLAN " + finder.replace("?", "NULL")).all()]
+    assert plan == ["SCAN finance_application USING COVERING INDEX ix_finapp_financed_wide"], plan
 
 
 def test_the_walk_is_taken_for_a_wide_range_sorted_by_id_and_seeks_no_date_index(actor_for):
