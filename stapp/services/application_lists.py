@@ -46,6 +46,7 @@ from stapp.services.paging import (
     fetch,
     id_bound,
     in_or_null,
+    one_office,
     ordered,
     spread_bound,
     unindexed,
@@ -297,6 +298,8 @@ _WALKED = {
     "amount_financed": frozenset({"created_at", "location_id", "status", "stage"}),
 }
 # the least and greatest amounts, two index probes (one statement with both aggregates reads every row)
+_FILTER_COLUMNS = {"created_from": "created_at", "created_to": "created_at", "locations": "location_id",
+                   "statuses": "status", "stages": "stage"}
 _KEY_ENDS = {key: select(select(func.min(SORT_KEYS[key].expr)).scalar_subquery(),
                          select(func.max(SORT_KEYS[key].expr)).scalar_subquery())
              for key in ("amount_requested", "amount_financed")}
@@ -305,24 +308,28 @@ _KEY_ENDS = {key: select(select(func.min(SORT_KEYS[key].expr)).scalar_subquery()
 def _walk(session: Session, actor: Actor, q: ListQuery, count: int) -> Walk | None:
     """A filtered page sorted by ID or an amount walks the sort's index in order, testing the filter on its entries
     (``paging.Walk``), when that is cheaper than sorting the keys of every matching row: a Created range sorted by ID
-    walks ``ix_finapp_id_created``; any filter sorted by an amount the amount's wide index (Amount Financed only
-    descending, the way its NULLs come last: ``paging.spread_bound``)."""
+    walks ``ix_finapp_id_created``; any filter sorted by an amount the amount's wide index (Amount Financed's NULLs:
+    ``paging.spread_bound``)."""
     f = q.filters
     if q.sort == "id":
         if not (f.get("created_from") or f.get("created_to")):
             return None
-    elif q.sort not in _KEY_ENDS or (SORT_KEYS[q.sort].nullable and q.direction == "asc"):
+    elif q.sort not in _KEY_ENDS:
         return None
-    elif not any(f.get(name) for name in ("created_from", "created_to", "locations", "statuses", "stages")):
-        return None  # every row: the index alone is the page
+    walked = _WALKED[q.sort]
+    if q.sort != "id":
+        if one_office(actor, q, Permission.FUNDING_DETAILS_VIEW):
+            walked -= {"location_id"}  # one office's own index gives its rows in the sort's order: it stays sought
+        if not {column for name, column in _FILTER_COLUMNS.items() if f.get(name)} & walked:
+            return None  # every row, or one office: an index alone gives the page in order
     # sorting a range by ID reads its keys from an index; sorting a filter by an amount reads every matching row
     found = walk_budget(session, q, count, _LAST_ID, SORT_PER_WALK if q.sort == "id" else READ_PER_WALK)
     if found is None:
         return None
     budget, top = found
     bound = (id_bound(FinanceApplication.id, top) if q.sort == "id"
-             else spread_bound(session, SORT_KEYS[q.sort].expr, _KEY_ENDS[q.sort], top))
-    return Walk(_keys(_company_conds(actor, q, walk=_WALKED[q.sort]), q), budget, bound)
+             else spread_bound(session, SORT_KEYS[q.sort].expr, _KEY_ENDS[q.sort], top, SORT_KEYS[q.sort].nullable))
+    return Walk(_keys(_company_conds(actor, q, walk=walked), q), budget, bound, count)
 
 
 def company_applications(session: Session, actor: Actor, q: ListQuery) -> AppPage:

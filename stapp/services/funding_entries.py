@@ -34,6 +34,7 @@ from stapp.domain.funding import (
     FundingStatus,
 )
 from stapp.domain.listing import (
+    Cursor,
     ListQuery,
     query_choice,
     query_choices,
@@ -47,12 +48,15 @@ from stapp.domain.permissions import Permission
 from stapp.services.auth import Actor
 from stapp.services.authz import location_clause, require
 from stapp.services.paging import (
+    READ_PER_WALK,
+    SORT_PER_WALK,
     SortKey,
     Walk,
     by_tally,
     fetch,
     id_bound,
     in_or_null,
+    one_office,
     ordered,
     spread_bound,
     unindexed,
@@ -110,18 +114,23 @@ def parse_query(params: Mapping[str, str]) -> ListQuery:
 
 
 def _where(actor: Actor, q: ListQuery, *, summing: bool = False, today: date | None = None,
-           walk: bool = False) -> list:
+           walk: frozenset = frozenset()) -> list:
     """The filters as SQL. ``summing``: for the totals, which read every matching row, a status (a fifth of
     the table or more) is tested on the row instead of walked on an index: one sequential pass beats that
     many random reads (SQLite otherwise picked the (status, created) index: 140 ms instead of 30). The same
     holds for a funder (a third of the rows each) and an outcome (half the rows have none yet: 420 ms on its
-    index against 70 ms for the pass). ``walk`` (SQLite, ``_walk``): the date ranges but the sort key's tested on each
-    row, not sought on their indexes."""
+    index against 70 ms for the pass). ``walk`` (SQLite, ``_walk``): the columns tested on each entry of the walked
+    index, not sought on their own indexes."""
     f = q.filters
-    expected = unindexed(Funding.date_expected) if walk else Funding.date_expected
-    created = unindexed(Funding.created_at) if walk and q.sort != "created" else Funding.created_at
+
+    def column(c: Any) -> Any:
+        return unindexed(c) if c.key in walk else c
+
+    expected = column(Funding.date_expected)
+    created = column(Funding.created_at)
+    funder, status, outcome = column(Funding.funder_id), column(Funding.status), column(Funding.outcome)
     today = today or utcnow().date()  # the day "due", "released" and "days in status" count from (UTC)
-    conds = [location_clause(actor, Permission.FUNDING_DETAILS_VIEW, Funding.location_id)]
+    conds = [location_clause(actor, Permission.FUNDING_DETAILS_VIEW, column(Funding.location_id))]
     if f.get("created_from"):
         conds.append(created >= utc_day_start(f["created_from"]))
     if f.get("created_to"):
@@ -131,13 +140,13 @@ def _where(actor: Actor, q: ListQuery, *, summing: bool = False, today: date | N
     if f.get("expected_to"):
         conds.append(expected <= f["expected_to"])
     if f.get("funders"):
-        conds.append(in_or_null(Funding.funder_id + 0 if summing else Funding.funder_id, f["funders"], NO_FUNDER_ID))
+        conds.append(in_or_null(Funding.funder_id + 0 if summing else funder, f["funders"], NO_FUNDER_ID))
     if f.get("statuses"):
-        conds.append((Funding.status + "" if summing else Funding.status).in_(f["statuses"]))
+        conds.append((Funding.status + "" if summing else status).in_(f["statuses"]))
     if f.get("outcomes"):
-        conds.append(in_or_null(Funding.outcome + "" if summing else Funding.outcome, f["outcomes"], NO_OUTCOME))
+        conds.append(in_or_null(Funding.outcome + "" if summing else outcome, f["outcomes"], NO_OUTCOME))
     if f.get("locations"):
-        conds.append(Funding.location_id.in_(f["locations"]))
+        conds.append(column(Funding.location_id).in_(f["locations"]))
     if f.get("ages"):
         conds.append(or_(*[in_status_for(key, today) for key in f["ages"]]))
     if f.get("holdbacks"):
@@ -202,7 +211,7 @@ def _unordered(actor: Actor, q: ListQuery, today: date | None = None) -> tuple[A
     return query.where(keys.whereclause), sort, keys
 
 
-def _parts(actor: Actor, q: ListQuery, today: date, *, walk: bool = False) -> tuple[Any, SortKey, Any]:
+def _parts(actor: Actor, q: ListQuery, today: date, *, walk: frozenset = frozenset()) -> tuple[Any, SortKey, Any]:
     """What ``paging.fetch`` takes for a deferred join: the rows' columns and joins without the filter, the sort
     key, and the filter on the id and the sort key. One ``today`` for the Held Back column and the filters, so
     a page read at midnight UTC cannot mix two days."""
@@ -216,21 +225,59 @@ _CREATED_ENDS = select(select(func.min(Funding.created_at)).scalar_subquery(),
                        select(func.max(Funding.created_at)).scalar_subquery())
 
 
+# The filters a walked index can test on its entries (models' ``ix_funding_*_wide``), as their columns.
+_WIDE = {"created_from": "created_at", "created_to": "created_at", "expected_from": "date_expected",
+         "expected_to": "date_expected", "funders": "funder_id", "statuses": "status", "outcomes": "outcome",
+         "locations": "location_id"}
+_DATES = frozenset({"created_at", "date_expected"})
+# the least and greatest of a numeric or date sort key, two index probes; the other keys are text, walked unbounded
+_KEY_ENDS = {key: select(select(func.min(column)).scalar_subquery(), select(func.max(column)).scalar_subquery())
+             for key, column in (("created", Funding.created_at), ("amount_expected", Funding.amount_expected_cents),
+                                 ("date_expected", Funding.date_expected))}
+
+
 def _walk(session: Session, actor: Actor, q: ListQuery, count: int, today: date) -> Walk | None:
-    """A date range sorted by another column walks that column's index in order, testing the dates on its entries
-    (``paging.Walk``), when that is cheaper than sorting the range's keys: an Expected range sorted by Created walks
-    ``ix_funding_created_expected``, a Created or Expected range sorted by ID ``ix_funding_id_dates``."""
+    """A filtered page sorted by another column walks the sort's index in order, testing the filter on its entries
+    (``paging.Walk``), when that is cheaper than finding the filter's rows and sorting them:
+    - a date range sorted by Created or ID: ``ix_funding_created_expected`` (an Expected range) or
+      ``ix_funding_id_dates``, which carry the dates;
+    - any filter of ``_WIDE`` sorted by Customer, Amount Expected, Expected Date, Funder, Status or Outcome: the
+      sort's ``ix_funding_*_wide`` (SQLite), which carries every one of them. A key that may be NULL only descending,
+      where its NULLs come last (``paging.spread_bound``); a text key walks with no bound (the index alone: at most
+      every funding's entry, about what finding and sorting a few thousand rows costs)."""
     f = q.filters
-    expected = any(f.get(name) for name in EXPECTED_RANGE)
-    created = bool(f.get("created_from") or f.get("created_to"))
-    if not ((q.sort == "created" and expected) or (q.sort == "id" and (expected or created))):
-        return None
-    found = walk_budget(session, q, count, _LAST_ID)
+    used = {name for name, value in f.items() if value}
+    expected, created = bool(used & EXPECTED_RANGE), bool(used & {"created_from", "created_to"})
+    if q.sort in ("created", "id"):
+        if not ((q.sort == "created" and expected) or (q.sort == "id" and (expected or created))):
+            return None
+        # the dates but the sort key's; sorting a range reads its keys from an index
+        walked, per_walk = _DATES - {"created_at"} if q.sort == "created" else _DATES, SORT_PER_WALK
+    else:
+        sort = _shape(q.sort, today)[1]
+        # the sort key's own filter stays sought (the walk then reads only the chosen keys' part of the index), and
+        # so does one office, whose own index gives its rows in the sort's order
+        sought = {sort.expr.key} | ({"location_id"} if one_office(actor, q, Permission.FUNDING_DETAILS_VIEW) else set())
+        if not used <= _WIDE.keys() or not {_WIDE[name] for name in used} - sought:
+            return None  # a filter no wide index holds; or none to test on its entries
+        walked, per_walk = frozenset(_WIDE.values()) - sought, READ_PER_WALK  # sorting reads each matching row
+    found = walk_budget(session, q, count, _LAST_ID, per_walk)
     if found is None:
         return None
     budget, top = found
-    bound = id_bound(Funding.id, top) if q.sort == "id" else spread_bound(session, Funding.created_at, _CREATED_ENDS, top)
-    return Walk(_parts(actor, q, today, walk=True)[2], budget, bound)
+    if q.sort == "id":
+        bound = id_bound(Funding.id, top)
+    elif q.sort in _KEY_ENDS:
+        sort = _shape(q.sort, today)[1]
+        bound = spread_bound(session, sort.expr, _KEY_ENDS[q.sort], top, sort.nullable)
+    else:
+        bound = _unbounded
+    return Walk(_parts(actor, q, today, walk=walked)[2], budget, bound, count)
+
+
+def _unbounded(_cur: Cursor | None, _ascending: bool, _budget: int) -> None:
+    """``Walk.bound`` of a text key: no condition on the key can stand for a number of entries."""
+    return None
 
 
 @lru_cache(maxsize=32)

@@ -143,6 +143,15 @@ class Walk:
     keys: Any  # the list's filter on the id and the sort key, the range ``unindexed``
     budget: int
     bound: Bound
+    count: int = 0  # the rows the filter matches (its tally's count, read in the same transaction); 0: unknown
+
+
+def one_office(actor: Any, q: ListQuery, perm: Any) -> bool:
+    """Whether a list's rows are of one location, chosen in its filter or the only one where ``actor`` holds
+    ``perm``: its ``(location_id, key, id)`` index (models ``_sorted_within``) then gives the page in order, and a
+    walk keeps seeking the location on it rather than testing it on every entry of the whole table's."""
+    scope = actor.grants.locations(perm)
+    return len(set(q.filters.get("locations") or ())) == 1 or (scope is not None and len(scope) == 1)
 
 
 def walk_budget(session: Session, q: ListQuery, count: int, last_id: Any,
@@ -174,7 +183,7 @@ def id_bound(ident: Any, top: int) -> Bound:
     return bound
 
 
-def spread_bound(session: Session, key: Any, ends: Any, top: int) -> Bound:
+def spread_bound(session: Session, key: Any, ends: Any, top: int, nullable: bool = False) -> Bound:
     """``Walk.bound`` of a list sorted by a moment or an amount (``key``), for a table of about ``top`` rows: taken
     as spread evenly between its least and greatest keys (``ends``, a statement of two index probes, read once when
     the budget is less than the table), ``budget`` rows from the start are that share of the span between. Uneven
@@ -188,8 +197,10 @@ def spread_bound(session: Session, key: Any, ends: Any, top: int) -> Bound:
     def bound(cur: Cursor | None, ascending: bool, budget: int) -> ColumnElement[bool] | None:
         if budget >= top:
             return None
-        if cur is not None and cur.value is None:
-            return false()
+        if cur is None and ascending and nullable or cur is not None and cur.value is None:
+            # among the NULL keys: ascending, they come first and the walk passes them unbounded (no bound on the
+            # key stands for a number of them); descending, they come last and the page is sorted
+            return None if ascending else false()
         if not span:
             span.extend(session.connection().execute(ends).one())
         oldest, newest = span
@@ -233,19 +244,19 @@ def fetch(session: Session, query: Any, sort: SortKey, ident: Any, q: ListQuery,
     if keys is not None:  # the company lists; a customer's few applications plan the same for any values
         _planned_for_values(session)
 
-    def read(where: Any, forward: bool, offset: int | None = None, cur: Cursor | None = None,
-             keyed: Any = None) -> list[Any]:
+    def read(where: Any, forward: bool, offset: int | None = None, cur: Cursor | None = None) -> list[Any]:
         """``q.size`` rows of the filter (and ``where``) in the list's order (``forward``) or its reverse, after
         skipping ``offset``; walked from ``cur`` (None: the edge) when the list walks, sorted if the walk falls
-        short within its budget. ``keyed``: ``where`` without its NULL keys (a cursor's condition): a walk leaves
-        them out (its bound is a comparison on the key), so that it seeks the cursor on the index instead of
-        passing every key before it."""
+        short within its budget."""
         if walk is not None:
             limit, seek = walk.bound(cur, forward, walk.budget), where
-            if keyed is not None and sort.nullable:  # the walk passes no NULL keys: a page reaching them is sorted
-                limit, seek = sort.expr.is_not(None) if limit is None else limit, keyed
+            region = _seekable(sort, ident, cur, forward)
+            if region is not None:  # the walk stays on one side of the NULL keys: a page reaching past it is sorted
+                seek, limit = region[0], _both(region[1], limit)
             walked = _read(walk.keys, _both(seek, limit), forward, offset)
-            if limit is None or len(walked) == q.size:
+            # a full page, or on the last page every row left: the rows the list holds past the previous pages
+            left = walk.count - (pages - 1) * q.size if walk.count and page == pages else q.size
+            if limit is None or len(walked) == q.size or len(walked) == left > 0:
                 return walked
         return _read(finder, where, forward, offset)
 
@@ -263,14 +274,12 @@ def fetch(session: Session, query: Any, sort: SortKey, ident: Any, q: ListQuery,
         cur = read_cursor(q.after, sort=q.sort, direction=q.direction, page=page - 1, kind=sort.kind)
         if cur is not None:
             found = read(_after_asc(sort.expr, ident, cur) if ascending
-                         else _before_asc(sort.expr, ident, cur, sort.nullable), ascending, cur=cur,
-                         keyed=None if ascending else _before_asc(sort.expr, ident, cur, False))
+                         else _before_asc(sort.expr, ident, cur, sort.nullable), ascending, cur=cur)
     elif q.before and page < pages:
         cur = read_cursor(q.before, sort=q.sort, direction=q.direction, page=page + 1, kind=sort.kind)
         if cur is not None:
             found = list(reversed(read(_before_asc(sort.expr, ident, cur, sort.nullable) if ascending
-                                       else _after_asc(sort.expr, ident, cur), not ascending, cur=cur,
-                                       keyed=_before_asc(sort.expr, ident, cur, False) if ascending else None)))
+                                       else _after_asc(sort.expr, ident, cur), not ascending, cur=cur)))
             if len(found) < q.size:  # rows were added or removed meanwhile: show a full first page instead
                 page, found = 1, []
     seek = bool(found)
@@ -289,6 +298,21 @@ def fetch(session: Session, query: Any, sort: SortKey, ident: Any, q: ListQuery,
 
     return Window(rows=[tuple(r)[:-1] for r in found], page=page, first=token(edges[0]) if edges else "",
                   last=token(edges[-1]) if edges else "", seek=seek)
+
+
+def _seekable(sort: SortKey, ident: Any, cur: Cursor | None, forward: bool) -> tuple[Any, Any] | None:
+    """For a walk from ``cur`` over a key that may be NULL, where the rows past the cursor are the NULL keys and the
+    others, in one condition with OR (``_after_asc``, ``_before_asc``) that SQLite cannot seek on the index: the part
+    on the cursor's side of the NULLs, which it seeks, and the condition of that part (a page short of it is then
+    found by sorting). None when the cursor's condition seeks as it is."""
+    if cur is None or not sort.nullable:
+        return None
+    key = sort.expr
+    if forward and cur.value is None:  # ascending among the NULLs (first): the NULLs after it
+        return and_(key.is_(None), ident > cur.ident), key.is_(None)
+    if not forward and cur.value is not None:  # descending from a value: the values below it (the NULLs come after)
+        return tuple_(key, ident) < tuple_(cur.value, cur.ident), key.is_not(None)
+    return None
 
 
 def _planned_for_values(session: Session) -> None:

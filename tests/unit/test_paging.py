@@ -351,9 +351,10 @@ def _created_days() -> list[date]:
 BUDGETS = [10**9, 1, 40]
 
 
-def _same_pages_walking(monkeypatch, module, fetch, base, unindexed, budget):  # noqa: ANN001
+def _same_pages_walking(monkeypatch, module, fetch, base, unindexed, budget, bounded=True):  # noqa: ANN001
     """Every page of ``base`` counted with no walk and walked within ``budget`` entries is the same, the walk tests
-    the range on each row (``unindexed`` in its SQL), and Next / Previous by cursor agree with the counted pages."""
+    the range on each row (``unindexed`` in its SQL), and Next / Previous by cursor agree with the counted pages.
+    ``bounded``: a walk from the list's edge has a bound (not one among NULL keys first, ``spread_bound``)."""
     def pages() -> list[list[int]]:
         return [[r["id"] for r in fetch({**base, "page": str(n)}).rows] for n in range(1, fetch(base).pages + 1)]
 
@@ -367,7 +368,7 @@ def _same_pages_walking(monkeypatch, module, fetch, base, unindexed, budget):  #
         walked = pages()
     assert walked == sought and len(sought) >= 3
     assert any(unindexed in line for line in sql), "the walk tests the range on each row"
-    if budget == 1:  # every page falls short of its budget and is found again by sorting
+    if budget == 1 and bounded:  # every page falls short of its budget and is found again by sorting
         assert any(unindexed not in line and "page_keys" in line for line in sql)
     walk(fetch, base)
 
@@ -403,13 +404,13 @@ def _all_but_the_rarest_status() -> str:
 
 @pytest.mark.parametrize("budget", BUDGETS)
 @pytest.mark.parametrize("sort,direction", [("amount_requested", "asc"), ("amount_requested", "desc"),
-                                            ("amount_financed", "desc")])
+                                            ("amount_financed", "asc"), ("amount_financed", "desc")])
 def test_a_filter_sorted_by_an_amount_finds_the_same_pages_walking_its_index(actor_for, monkeypatch, sort, direction,
                                                                              budget):
     """A filtered company Financing page sorted by an amount walks the amount's index and tests the filter on its
     entries (SQLite, ``application_lists._walk``): every page, by cursor and counted, is the one the filter's own
     indexes find, whether the walk finds it within its budget or falls back to sorting. Amount Financed is NULL for
-    most statuses, so its walks reach the NULLs, which come last and are found by sorting."""
+    most statuses, so its walks cross the NULLs (first ascending, last descending)."""
     _more_applications()
     acct = actor_for("admin@example.com")
     base = {"sort": sort, "dir": direction, "size": "10", "statuses": _all_but_the_rarest_status()}
@@ -422,7 +423,8 @@ def test_a_filter_sorted_by_an_amount_finds_the_same_pages_walking_its_index(act
         nulls = s.exec(FinanceApplication.__table__.select().with_only_columns(FinanceApplication.id)
                        .where(FinanceApplication.amount_financed_cents.is_(None))).all()
     assert len(nulls) >= 10, "the walk must reach a page of NULL amounts"
-    _same_pages_walking(monkeypatch, application_lists, fetch, base, "+ finance_application.status", budget)
+    _same_pages_walking(monkeypatch, application_lists, fetch, base, "+ finance_application.status", budget,
+                        bounded=(sort, direction) != ("amount_financed", "asc"))
 
 
 def test_the_walk_is_taken_for_a_filter_sorted_by_an_amount_and_reads_only_the_amount_index(actor_for, monkeypatch):
@@ -440,7 +442,7 @@ def test_the_walk_is_taken_for_a_filter_sorted_by_an_amount_and_reads_only_the_a
         n = len(s.exec(FinanceApplication.__table__.select().with_only_columns(FinanceApplication.id)).all())
     assert decided(approved, n).budget == paging.READ_PER_WALK * n  # sorting them would read each matching row
     assert decided({**approved, "sort": "amount_requested", "dir": "asc"}, n)
-    assert not decided({**approved, "dir": "asc"}, n)  # Amount Financed's NULLs come first: no walk
+    assert decided({**approved, "dir": "asc"}, n)  # Amount Financed's NULLs first: walked, unbounded among them
     assert not decided({"sort": "amount_requested", "size": "10"}, n)  # no filter: the index alone is the page
     assert not decided({**approved, "sort": "stage"}, n)  # no wide index
 
@@ -552,6 +554,31 @@ def test_a_date_range_sorted_by_another_column_finds_the_same_pages_walking_its_
     _same_pages_walking(monkeypatch, funding_entries, fetch, base, unindexed, budget)
 
 
+@pytest.mark.parametrize("budget", BUDGETS)
+@pytest.mark.parametrize("direction", ["asc", "desc"])
+@pytest.mark.parametrize("sort", ["customer", "amount_expected", "date_expected", "funder", "status", "outcome"])
+def test_a_filter_sorted_by_any_funding_column_finds_the_same_pages_walking_its_wide_index(
+        actor_for, monkeypatch, direction, sort, budget):
+    """Funding Entries filtered (here by a Created range) and sorted by any other column walks that column's wide
+    index, testing the filter on its entries (SQLite, ``funding_entries._walk``): every page, by cursor and counted,
+    is the one the filter's own indexes find, whether the walk finds it within its budget or falls back to sorting,
+    across NULL keys first (ascending) and last (descending)."""
+    _with_null_keys()
+    acct = actor_for("accounting@example.com")
+    with read_session() as s:
+        values = sorted(s.exec(Funding.__table__.select().with_only_columns(Funding.created_at)).scalars())
+    base = {"sort": sort, "dir": direction, "size": "10", "created_from": values[len(values) // 4].date().isoformat()}
+
+    def fetch(params):
+        with read_session() as s:
+            return funding_entries.list_entries(s, acct, funding_entries.parse_query(params))
+
+    text_key = sort in ("customer", "funder", "status", "outcome")  # walked unbounded (``funding_entries._unbounded``)
+    nulls_first = direction == "asc" and sort not in ("customer", "status")
+    _same_pages_walking(monkeypatch, funding_entries, fetch, base, "+ funding.created_at", budget,
+                        bounded=not text_key and not nulls_first)
+
+
 def test_funding_entries_walk_only_a_range_sorted_by_another_column(actor_for):
     acct = actor_for("accounting@example.com")
 
@@ -567,5 +594,9 @@ def test_funding_entries_walk_only_a_range_sorted_by_another_column(actor_for):
     assert decided({**ranged, "sort": "id"}, n) and decided({**created, "sort": "id"}, n)
     assert not decided({**ranged, "sort": "date_expected"}, n)  # the range's own order: its index
     assert not decided(created, n)  # a Created range sorted by Created seeks its own index
-    assert not decided({**created, "sort": "customer"}, n)  # another sort: sorted as before
+    assert decided({**created, "sort": "customer"}, n)  # another sort: its wide index, testing the range (SQLite)
+    assert decided({"statuses": "COMPLETE", "size": "10", "sort": "amount_expected", "dir": "asc"}, n)
+    assert not decided({"statuses": "COMPLETE", "size": "10", "sort": "status"}, n)  # only the key's own filter
+    assert not decided({"ages": "0-30", "size": "10", "sort": "customer"}, n)  # a filter no wide index holds
+    assert not decided({"size": "10", "sort": "customer"}, n)  # no filter: the index alone is the page
     assert not decided(ranged, 1)  # one funding in the range: the walk would read them all
