@@ -316,7 +316,8 @@ def measure(url: str, repeat: int) -> list[dict]:
 
                     def rows(q=q, s=s, rows_query=rows_query, pages=pages, count=count):  # noqa: ANN202
                         query, sort, ident, keys, jump, walk = rows_query(s, q, count)
-                        return paging.fetch(s, query, sort, ident, q, pages, keys=keys, jump=jump, walk=walk)
+                        return paging.fetch(s, query, sort, ident, q, pages, keys=keys, jump=jump, walk=walk,
+                                            total=count)
 
                     whole = lambda q=q, s=s, f=run: f(s, actor, q)  # noqa: E731
                     timed = _timed(whole, repeat)

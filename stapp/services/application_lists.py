@@ -237,7 +237,8 @@ def _page(session: Session, conds: list, q: ListQuery, totals: tuple[int, int, i
     count, requested, financed = totals if totals is not None else _counted(session, conds)
     pages = max(1, -(-count // q.size))
     window = fetch(session, _columns(q.sort) if deferred else _unordered(conds, q), SORT_KEYS[q.sort],
-                   FinanceApplication.id, q, pages, keys=_keys(conds, q) if deferred else None, jump=jump, walk=walk)
+                   FinanceApplication.id, q, pages, keys=_keys(conds, q) if deferred else None, jump=jump, walk=walk,
+                   total=count)
     return AppPage(
         version=version,
         rows=[_row(r) for r in window.rows],
@@ -329,7 +330,7 @@ def _walk(session: Session, actor: Actor, q: ListQuery, count: int) -> Walk | No
     budget, top = found
     bound = (id_bound(FinanceApplication.id, top) if q.sort == "id"
              else spread_bound(session, SORT_KEYS[q.sort].expr, _KEY_ENDS[q.sort], top, SORT_KEYS[q.sort].nullable))
-    return Walk(_keys(_company_conds(actor, q, walk=walked), q), budget, bound, count)
+    return Walk(_keys(_company_conds(actor, q, walk=walked), q), budget, bound)
 
 
 def company_applications(session: Session, actor: Actor, q: ListQuery) -> AppPage:

@@ -272,7 +272,7 @@ def _walk(session: Session, actor: Actor, q: ListQuery, count: int, today: date)
         bound = spread_bound(session, sort.expr, _KEY_ENDS[q.sort], top, sort.nullable)
     else:
         bound = _unbounded
-    return Walk(_parts(actor, q, today, walk=walked)[2], budget, bound, count)
+    return Walk(_parts(actor, q, today, walk=walked)[2], budget, bound)
 
 
 def _unbounded(_cur: Cursor | None, _ascending: bool, _budget: int) -> None:
@@ -448,7 +448,7 @@ def list_entries(session: Session, actor: Actor, q: ListQuery) -> EntriesPage:
     pages = max(1, -(-totals["count"] // q.size))
     columns, sort, keys = _parts(actor, q, today)
     window = fetch(session, columns, sort, Funding.id, q, pages, keys=keys, walk=_walk(session, actor, q, totals["count"], today),
-                   jump=by_tally(session, FundingTally, tally_where(actor, q), Funding.created_at, q))
+                   jump=by_tally(session, FundingTally, tally_where(actor, q), Funding.created_at, q), total=totals["count"])
     return EntriesPage(
         rows=[_row(r) for r in window.rows],
         total=totals["count"],

@@ -114,6 +114,28 @@ def test_funding_entries_walk_by_cursor_equals_counting(actor_for, sort, directi
     walk(fetch, {"sort": sort, "dir": direction, "size": "10"})
 
 
+@pytest.mark.parametrize("sort", ["amount_expected", "date_expected", "funder", "outcome"])
+@pytest.mark.parametrize("direction", ["asc", "desc"])
+def test_a_cursor_across_null_keys_reads_ranges_that_seek_the_index(actor_for, sort, direction):
+    """Past a cursor, the NULL keys and the others are read as two ranges of the sort's index, one after the other,
+    never as one condition with OR, which neither database seeks on the index (a Next page sorted by Amount
+    Financed took 0.6-1.1 s on PostgreSQL at a million applications); the pages are those counted from the start."""
+    _with_null_keys()
+    acct = actor_for("accounting@example.com")
+    issued: list[str] = []
+
+    def fetch(params):
+        with read_session() as s, selects() as sql:
+            found = funding_entries.list_entries(s, acct, funding_entries.parse_query(params))
+        issued.extend(line for line in sql if " AS page_keys " in line)
+        return found
+
+    walk(fetch, {"sort": sort, "dir": direction, "size": "10"})
+    finders = [_page_keys([line])[0] for line in issued]
+    assert not any(" OR " in finder for finder in finders), [f for f in finders if " OR " in f]
+    assert any("IS NULL" in finder for finder in finders)  # the NULLs' own range was read
+
+
 def _more_applications() -> None:
     """Thirty more applications, copies of the demo ones: ties on every key, NULL Amount Financed and stage."""
     with write_session() as s:
