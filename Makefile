@@ -9,7 +9,7 @@ export REFLEX_HTTP_CLIENT_BIND_ADDRESS := 0.0.0.0
 export NPM_CONFIG_REGISTRY := https://registry.npmjs.org
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: run test lint unit integration security faults browser browser-production chromium venv clean bench
+.PHONY: run test lint unit integration security faults browser browser-production chromium venv clean bench bench-matrix
 
 $(VENV)/.installed: pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -63,3 +63,7 @@ clean:
 bench: venv
 	$(PY) -m pip install --quiet -e '.[test,bench]'
 	$(PY) bench/run.py $(BENCH_ARGS)
+
+# every sort and direction under each filter, on the databases `make bench` made (MATRIX_ARGS="--postgres URL")
+bench-matrix: venv
+	$(PY) bench/matrix.py $(MATRIX_ARGS)
