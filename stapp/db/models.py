@@ -547,6 +547,18 @@ class ApplicationTally(_TallyRow, table=True):
     financed_cents: int = Field(default=0, sa_type=BigInteger)
 
 
+class ApplicationFinancedTally(_TallyRow, table=True):
+    """Maintained by database triggers (``stapp/db/tally.py``), never written by the app: what ``application_tally``
+    counts, of the applications with an Amount Financed only. The rows of a filter without one are the difference:
+    a page sorted by Amount Financed reads its NULLs and its amounts as two ranges of known sizes."""
+
+    __tablename__ = "application_financed_tally"
+
+    status: str = Field(primary_key=True, max_length=20)
+    stage: str = Field(primary_key=True, max_length=40)
+    n: int = Field(default=0)
+
+
 class _FundingFigures(_TallyRow):
     """The rest of the two funding tallies' columns: the filters they carry, the count and the sums."""
 

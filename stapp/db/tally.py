@@ -20,6 +20,8 @@ a date range: a few hundred or thousand small rows instead of a million.
   count, Amount Requested, Amount Financed.
 - ``funding_expected_tally`` (Funding Entries with an Expected range, the dashboard's overdue count): what
   ``funding_tally`` keeps, by the day, month and year of Date Expected (fundings without one left out).
+- ``application_financed_tally`` (company Financing sorted by Amount Financed): the applications that have one, by
+  the filters of ``application_tally``; count.
 
 Rows that fall to zero stay (harmless, and reused).
 """
@@ -112,7 +114,17 @@ SUBMITTED_BY_DAY = Spec(
     watched=("created_at", "location_id", "status", "amount_requested_cents", "amount_financed_cents"),
     only=f"{{r}}.status <> '{AppStatus.NOT_SUBMITTED.value}'",
 )
-ALL = (APPLICATIONS, FUNDINGS, APPLICATIONS_BY_REP, FUNDING_AGES, FUNDINGS_BY_EXPECTED, SUBMITTED_BY_DAY)
+# Applications with an Amount Financed, by the filters of ``application_tally``: with it, how many rows of a company
+# Financing filter have no Amount Financed (a NULL key of that sort) is known, so a page sorted by it reads the NULLs
+# and the amounts as two ranges of known sizes and skips an empty one (services/paging.py ``fetch``'s ``nulls``).
+APPLICATIONS_FINANCED = Spec(
+    table="application_financed_tally", source="finance_application", prefix="finapp_financed_tally",
+    dims=APPLICATIONS.dims, sums=(("n", "1"),),
+    watched=("created_at", "location_id", "status", "stage", "amount_financed_cents"),
+    only="{r}.amount_financed_cents IS NOT NULL",
+)
+ALL = (APPLICATIONS, FUNDINGS, APPLICATIONS_BY_REP, FUNDING_AGES, FUNDINGS_BY_EXPECTED, SUBMITTED_BY_DAY,
+       APPLICATIONS_FINANCED)
 
 
 def _sqlite_periods(created: str) -> tuple[tuple[str, str], ...]:

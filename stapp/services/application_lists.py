@@ -19,7 +19,15 @@ from sqlmodel import Session, select
 
 from stapp.db import tally
 from stapp.db.engine import run
-from stapp.db.models import ApplicationTally, Customer, FinanceApplication, FinanceProvider, Location, User
+from stapp.db.models import (
+    ApplicationFinancedTally,
+    ApplicationTally,
+    Customer,
+    FinanceApplication,
+    FinanceProvider,
+    Location,
+    User,
+)
 from stapp.domain.financing import NOT_SUBMITTED_STAGE, STAGE_LABELS, AppStatus, stage_label
 from stapp.domain.listing import (
     ListQuery,
@@ -233,12 +241,13 @@ _TALLY_SUMS = select(func.coalesce(func.sum(ApplicationTally.n), 0),
 
 
 def _page(session: Session, conds: list, q: ListQuery, totals: tuple[int, int, int] | None = None, *,
-          deferred: bool = True, version: str = "", jump: Jump | None = None, walk: Walk | None = None) -> AppPage:
+          deferred: bool = True, version: str = "", jump: Jump | None = None, walk: Walk | None = None,
+          nulls: int | None = None) -> AppPage:
     count, requested, financed = totals if totals is not None else _counted(session, conds)
     pages = max(1, -(-count // q.size))
     window = fetch(session, _columns(q.sort) if deferred else _unordered(conds, q), SORT_KEYS[q.sort],
                    FinanceApplication.id, q, pages, keys=_keys(conds, q) if deferred else None, jump=jump, walk=walk,
-                   total=count)
+                   total=count, nulls=nulls)
     return AppPage(
         version=version,
         rows=[_row(r) for r in window.rows],
@@ -340,7 +349,28 @@ def company_applications(session: Session, actor: Actor, q: ListQuery) -> AppPag
         return _page(session, _company_conds(actor, q), q)
     totals = tallied(session, actor, q)
     return _page(session, _company_conds(actor, q), q, totals, walk=_walk(session, actor, q, totals[0]),
-                 jump=by_tally(session, ApplicationTally, tally_where(actor, q), FinanceApplication.created_at, q))
+                 jump=by_tally(session, ApplicationTally, tally_where(actor, q), FinanceApplication.created_at, q),
+                 nulls=null_keys(session, actor, q, totals[0]))
+
+
+def null_keys(session: Session, actor: Actor, q: ListQuery, count: int) -> int | None:
+    """How many of the filter's ``count`` rows have no value of the sort key (no stage, no Amount Financed), from the
+    tallies; None for a key that is never NULL or a filter the tallies lack. With it a page reads the NULLs and the
+    values as two ranges of known sizes and skips an empty one (``paging.fetch``): sorted by Amount Financed,
+    Declined applications (none has one) took PostgreSQL 0.9-1 s for page 1, searching the amounts for them."""
+    if q.sort not in ("amount_financed", "stage"):
+        return None
+    where = tally_where(actor, q)
+    if where is None:  # a date range no period fits: no rows
+        return 0
+    if q.sort == "stage":
+        return int(session.exec(_TALLY_N.where(and_(*where, ApplicationTally.stage == ""))).one())
+    financed = tally_where(actor, q, ApplicationFinancedTally)
+    return count - int(session.exec(_FINANCED_N.where(and_(*financed))).one())
+
+
+_TALLY_N = select(func.coalesce(func.sum(ApplicationTally.n), 0))
+_FINANCED_N = select(func.coalesce(func.sum(ApplicationFinancedTally.n), 0))
 
 
 def export_csv(session: Session, actor: Actor, q: ListQuery, *, batch: int = 2000) -> Iterator[str]:

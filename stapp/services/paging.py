@@ -220,7 +220,8 @@ def _utc(day: date) -> datetime:
 
 
 def fetch(session: Session, query: Any, sort: SortKey, ident: Any, q: ListQuery, pages: int,
-          keys: Any = None, jump: Jump | None = None, walk: Walk | None = None, total: int | None = None) -> Window:
+          keys: Any = None, jump: Jump | None = None, walk: Walk | None = None, total: int | None = None,
+          nulls: int | None = None) -> Window:
     """One page of ``query`` (unordered; its last column must be ``sort.expr``) for ``q``.
 
     ``keys``, when given, is the list's filter selecting only ``ident`` and ``sort.expr`` with only the joins
@@ -240,20 +241,27 @@ def fetch(session: Session, query: Any, sort: SortKey, ident: Any, q: ListQuery,
     ``total``, when given, is how many rows the filter matches (the list's count): the last page then stops reading
     once it holds every row left, where a walk would otherwise sort again a page that is short by nature, and a page
     past a cursor would look for more rows beyond the NULL keys (``past``).
+
+    ``nulls``, when given with ``total``, is how many of those rows have a NULL key (from a tally): a page counted
+    from the start then reads the NULLs and the values as two ranges of known sizes, placing its offset in the right
+    one and never searching an empty one. Without it the planners search the whole index for a filter whose rows are
+    all at its far end (PostgreSQL: 0.9-1 s for page 1 of Declined applications sorted by Amount Financed).
     """
     page = min(max(q.page, 1), pages)
     ascending = q.direction == "asc"
+    sqlite = session.get_bind().dialect.name == "sqlite"
     finder = query if keys is None else keys
     if keys is not None:  # the company lists; a customer's few applications plan the same for any values
         _planned_for_values(session)
 
     def read(where: Any, forward: bool, offset: int | None = None, cur: Cursor | None = None,
-             size: int = q.size) -> list[Any]:
+             size: int = q.size, among_nulls: bool = False) -> list[Any]:
         """``size`` rows of the filter (and ``where``) in the list's order (``forward``) or its reverse, after
         skipping ``offset``; walked from ``cur`` (None: the edge) when the list walks, sorted if the walk falls
-        short within its budget."""
+        short within its budget. ``among_nulls``: ``where`` keeps the walk among the NULL keys, which no bound on
+        the key can stop."""
         if walk is not None:
-            limit = walk.bound(cur, forward, walk.budget)
+            limit = None if among_nulls else walk.bound(cur, forward, walk.budget)
             walked = _read(walk.keys, _both(where, limit), forward, offset, size)
             # a full page, or on the last page every row left
             if limit is None or len(walked) == size or len(walked) == left() > 0 and size == q.size:
@@ -277,9 +285,32 @@ def fetch(session: Session, query: Any, sort: SortKey, ident: Any, q: ListQuery,
         first, *then = _past(sort, ident, cur, forward)
         found = read(first, forward, cur=cur)
         for where in then:  # the other side of the NULLs, from its start (a page that crosses them)
-            if len(found) < q.size and not (forward == ascending and len(found) == left()):
+            # the rows on that side, when counted: read ascending it is the keys (after the NULLs), else the NULLs
+            known = None if nulls is None or total is None else total - nulls if forward else nulls
+            if len(found) < q.size and not (forward == ascending and len(found) == left()) and known != 0:
                 found += _read(finder, where, forward, None, q.size - len(found))
         return found
+
+    def counted(offset: int) -> list[Any]:
+        """The page ``offset`` rows from the start, of a key that may be NULL whose NULLs are counted (``nulls``):
+        the NULLs and the values read as two ranges, the offset placed in the right one, an empty one not read."""
+        key = sort.expr
+        sides = [(key.is_(None), nulls, True), (key.is_not(None), total - nulls, False)]
+        rows: list[Any] = []
+        for where, n, among_nulls in sides if ascending else reversed(sides):
+            if offset >= n:
+                offset -= n
+                continue
+            if n == total and sqlite and offset:
+                # every row on this side, deep in it: SQLite sorts the filter's rows faster than it walks the side
+                # (Declined at three offices by Amount Financed, the last page typed: 57 -> 37 ms); from the start,
+                # and on PostgreSQL always, the side's own range is the quicker
+                where, among_nulls = None, False
+            rows += read(where, ascending, offset, size=min(q.size - len(rows), n - offset), among_nulls=among_nulls)
+            offset = 0
+            if len(rows) >= q.size:
+                break
+        return rows
 
     def left() -> int:
         """The rows of the page being read: a full page, or on the last page the rows left past the others."""
@@ -303,7 +334,9 @@ def fetch(session: Session, query: Any, sort: SortKey, ident: Any, q: ListQuery,
         if target is not None:
             bound, skip = target
             found = read(bound, ascending, skip)
-        if not found:  # no tally to place it (or it moved meanwhile): skip the keys before it
+        if not found and nulls is not None and total is not None and sort.nullable:
+            found = counted(offset)
+        elif not found:  # no tally to place it (or it moved meanwhile): skip the keys before it
             found = read(None, ascending, offset)
     edges = [(_ident_of(r), r[-1]) for r in found]
 

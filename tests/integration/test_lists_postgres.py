@@ -4,6 +4,7 @@ comparisons differ between databases, so the production database gets its own ru
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator
 
 import pytest
@@ -192,8 +193,8 @@ ONE_LOCATION = {"locations": "1"}  # as for a user whose permission covers one o
     # every sort within one location (models._sorted_within), and Approved applications by Stage
     *[("entries", sort, ONE_LOCATION) for sort in ("customer", "status", "funder", "outcome", "amount_expected",
                                                    "date_expected", "id", "created")],
-    *[("applications", sort, ONE_LOCATION) for sort in ("amount_requested", "amount_financed", "stage", "id",
-                                                        "created")],
+    *[("applications", sort, {"locations": "2"}) for sort in ("amount_requested", "amount_financed", "stage", "id",
+                                                              "created")],  # the demo's applications' office
     ("applications", "stage", {"statuses": "Approved"}),
 ])
 def test_a_sort_on_a_column_that_may_be_null_reads_an_index_in_order_on_postgres(
@@ -214,7 +215,9 @@ def test_a_sort_on_a_column_that_may_be_null_reads_an_index_in_order_on_postgres
     assert not any("Sort Key:" in line for line in plan.splitlines()), plan
     if extra:  # within the filter: its rows are a range of the index, not tested on a walk of the whole sort order
         scope = "location_id" if "locations" in extra else "status"
-        assert any(f"Index Cond: ({scope} = " in line for line in plan.splitlines()), plan  # not a join's key
+        # the filter's column first in the index condition (with a NULL range: ``((location_id = 2) AND ...``), not a
+        # join's key
+        assert any(re.search(rf"Index Cond: \(+{scope} = ", line) for line in plan.splitlines()), plan
 
 
 @pytest.mark.parametrize("list_name", ["entries", "applications"])
