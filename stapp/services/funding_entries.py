@@ -433,6 +433,21 @@ def tallied(session: Session, actor: Actor, q: ListQuery) -> dict[str, Any] | No
     return _totals(count, exp, got)
 
 
+def null_keys(session: Session, actor: Actor, q: ListQuery) -> int | None:
+    """How many of the filter's rows have no Funder or no Outcome when the list is sorted by it, from the tally the
+    summary reads (no funder is kept as 0, no outcome as ''); None for another sort or a filter the tallies lack.
+    With it a page reads the NULLs and the values as two ranges of known sizes (``paging.fetch``)."""
+    if q.sort not in ("funder", "outcome"):
+        return None
+    by_expected = any(q.filters.get(name) for name in EXPECTED_RANGE)
+    t = FundingExpectedTally if by_expected else FundingTally
+    where = expected_tally_where(actor, q) if by_expected else tally_where(actor, q)
+    if where is None:
+        return None
+    missing = t.funder_id == 0 if q.sort == "funder" else t.outcome == ""
+    return int(session.exec(select(func.coalesce(func.sum(t.n), 0)).where(and_(*where, missing))).one())
+
+
 def _sums(t: Any):  # noqa: ANN202
     return select(func.coalesce(func.sum(t.n), 0), func.coalesce(func.sum(t.expected_cents), 0),
                   func.coalesce(func.sum(t.net_cents), 0))
@@ -448,7 +463,8 @@ def list_entries(session: Session, actor: Actor, q: ListQuery) -> EntriesPage:
     pages = max(1, -(-totals["count"] // q.size))
     columns, sort, keys = _parts(actor, q, today)
     window = fetch(session, columns, sort, Funding.id, q, pages, keys=keys, walk=_walk(session, actor, q, totals["count"], today),
-                   jump=by_tally(session, FundingTally, tally_where(actor, q), Funding.created_at, q), total=totals["count"])
+                   jump=by_tally(session, FundingTally, tally_where(actor, q), Funding.created_at, q), total=totals["count"],
+                   nulls=null_keys(session, actor, q))
     return EntriesPage(
         rows=[_row(r) for r in window.rows],
         total=totals["count"],
