@@ -247,7 +247,7 @@ def _page(session: Session, conds: list, q: ListQuery, totals: tuple[int, int, i
     pages = max(1, -(-count // q.size))
     window = fetch(session, _columns(q.sort) if deferred else _unordered(conds, q), SORT_KEYS[q.sort],
                    FinanceApplication.id, q, pages, keys=_keys(conds, q) if deferred else None, jump=jump, walk=walk,
-                   total=count, nulls=nulls)
+                   total=count, nulls=nulls, pinned=q.sort == "stage" and len(q.filters.get("stages") or ()) == 1)
     return AppPage(
         version=version,
         rows=[_row(r) for r in window.rows],

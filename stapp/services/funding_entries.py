@@ -433,6 +433,12 @@ def tallied(session: Session, actor: Actor, q: ListQuery) -> dict[str, Any] | No
     return _totals(count, exp, got)
 
 
+def _pinned(q: ListQuery) -> bool:
+    """Whether the filter allows one value of the sort key (one status sorted by Status, one outcome by Outcome)."""
+    column = {"status": "statuses", "outcome": "outcomes"}.get(q.sort)
+    return column is not None and len(q.filters.get(column) or ()) == 1
+
+
 def null_keys(session: Session, actor: Actor, q: ListQuery) -> int | None:
     """How many of the filter's rows have no Funder or no Outcome when the list is sorted by it, from the tally the
     summary reads (no funder is kept as 0, no outcome as ''); None for another sort or a filter the tallies lack.
@@ -464,7 +470,7 @@ def list_entries(session: Session, actor: Actor, q: ListQuery) -> EntriesPage:
     columns, sort, keys = _parts(actor, q, today)
     window = fetch(session, columns, sort, Funding.id, q, pages, keys=keys, walk=_walk(session, actor, q, totals["count"], today),
                    jump=by_tally(session, FundingTally, tally_where(actor, q), Funding.created_at, q), total=totals["count"],
-                   nulls=null_keys(session, actor, q))
+                   nulls=null_keys(session, actor, q), pinned=_pinned(q))
     return EntriesPage(
         rows=[_row(r) for r in window.rows],
         total=totals["count"],
