@@ -51,11 +51,13 @@ from stapp.services.paging import (
     SortKey,
     Walk,
     by_tally,
+    ends,
     fetch,
     id_bound,
     in_or_null,
     one_office,
     ordered,
+    pins_key,
     spread_bound,
     unindexed,
     walk_budget,
@@ -247,7 +249,7 @@ def _page(session: Session, conds: list, q: ListQuery, totals: tuple[int, int, i
     pages = max(1, -(-count // q.size))
     window = fetch(session, _columns(q.sort) if deferred else _unordered(conds, q), SORT_KEYS[q.sort],
                    FinanceApplication.id, q, pages, keys=_keys(conds, q) if deferred else None, jump=jump, walk=walk,
-                   total=count, nulls=nulls, pinned=q.sort == "stage" and len(q.filters.get("stages") or ()) == 1)
+                   total=count, nulls=nulls, pinned=pins_key(q, {"stage": "stages"}))
     return AppPage(
         version=version,
         rows=[_row(r) for r in window.rows],
@@ -300,19 +302,15 @@ def _company_conds(actor: Actor, q: ListQuery, *, walk: frozenset = frozenset())
 
 
 _LAST_ID = select(func.max(FinanceApplication.id))  # about how many applications there are: one index probe
-# The filter columns each walked index holds (stapp/db/models.py): ``ix_finapp_id_created`` the creation date, the
-# Amount sorts' wide indexes all of them (the sales rep has no tally, so a list filtered by it never walks).
-_WALKED = {
-    "id": frozenset({"created_at"}),
-    "amount_requested": frozenset({"created_at", "location_id", "status", "stage"}),
-    "amount_financed": frozenset({"created_at", "location_id", "status", "stage"}),
-}
-# the least and greatest amounts, two index probes (one statement with both aggregates reads every row)
+# The filters a walked index can test on its entries, as their columns (the sales rep has no tally, so a list
+# filtered by it never walks).
 _FILTER_COLUMNS = {"created_from": "created_at", "created_to": "created_at", "locations": "location_id",
                    "statuses": "status", "stages": "stage"}
-_KEY_ENDS = {key: select(select(func.min(SORT_KEYS[key].expr)).scalar_subquery(),
-                         select(func.max(SORT_KEYS[key].expr)).scalar_subquery())
-             for key in ("amount_requested", "amount_financed")}
+# The filter columns each walked index holds (stapp/db/models.py): ``ix_finapp_id_created`` the creation date, the
+# Amount sorts' wide indexes all of them.
+_WALKED = {"id": frozenset({"created_at"}),
+           **dict.fromkeys(("amount_requested", "amount_financed"), frozenset(_FILTER_COLUMNS.values()))}
+_KEY_ENDS = {key: ends(SORT_KEYS[key].expr) for key in ("amount_requested", "amount_financed")}
 
 
 def _walk(session: Session, actor: Actor, q: ListQuery, count: int) -> Walk | None:

@@ -53,11 +53,13 @@ from stapp.services.paging import (
     SortKey,
     Walk,
     by_tally,
+    ends,
     fetch,
     id_bound,
     in_or_null,
     one_office,
     ordered,
+    pins_key,
     spread_bound,
     unindexed,
     walk_budget,
@@ -221,8 +223,7 @@ def _parts(actor: Actor, q: ListQuery, today: date, *, walk: frozenset = frozens
 
 _LAST_ID = select(func.max(Funding.id))  # about how many fundings there are: one index probe
 # the oldest and the newest funding's creation: two index probes (one statement with both would read every row)
-_CREATED_ENDS = select(select(func.min(Funding.created_at)).scalar_subquery(),
-                       select(func.max(Funding.created_at)).scalar_subquery())
+_CREATED_ENDS = ends(Funding.created_at)
 
 
 # The filters a walked index can test on its entries (models' ``ix_funding_*_wide``), as their columns.
@@ -231,9 +232,8 @@ _WIDE = {"created_from": "created_at", "created_to": "created_at", "expected_fro
          "locations": "location_id"}
 _DATES = frozenset({"created_at", "date_expected"})
 # the least and greatest of a numeric or date sort key, two index probes; the other keys are text, walked unbounded
-_KEY_ENDS = {key: select(select(func.min(column)).scalar_subquery(), select(func.max(column)).scalar_subquery())
-             for key, column in (("created", Funding.created_at), ("amount_expected", Funding.amount_expected_cents),
-                                 ("date_expected", Funding.date_expected))}
+_KEY_ENDS = {"created": _CREATED_ENDS, "amount_expected": ends(Funding.amount_expected_cents),
+             "date_expected": ends(Funding.date_expected)}
 
 
 def _walk(session: Session, actor: Actor, q: ListQuery, count: int, today: date) -> Walk | None:
@@ -242,19 +242,19 @@ def _walk(session: Session, actor: Actor, q: ListQuery, count: int, today: date)
     - a date range sorted by Created or ID: ``ix_funding_created_expected`` (an Expected range) or
       ``ix_funding_id_dates``, which carry the dates;
     - any filter of ``_WIDE`` sorted by Customer, Amount Expected, Expected Date, Funder, Status or Outcome: the
-      sort's ``ix_funding_*_wide`` (SQLite), which carries every one of them. A key that may be NULL only descending,
-      where its NULLs come last (``paging.spread_bound``); a text key walks with no bound (the index alone: at most
+      sort's ``ix_funding_*_wide`` (SQLite), which carries every one of them. A key that may be NULL is walked
+      unbounded among its NULLs (``paging.spread_bound``); a text key walks with no bound (the index alone: at most
       every funding's entry, about what finding and sorting a few thousand rows costs)."""
     f = q.filters
     used = {name for name, value in f.items() if value}
     expected, created = bool(used & EXPECTED_RANGE), bool(used & {"created_from", "created_to"})
+    sort = _shape(q.sort, today)[1]
     if q.sort in ("created", "id"):
         if not ((q.sort == "created" and expected) or (q.sort == "id" and (expected or created))):
             return None
         # the dates but the sort key's; sorting a range reads its keys from an index
         walked, per_walk = _DATES - {"created_at"} if q.sort == "created" else _DATES, SORT_PER_WALK
     else:
-        sort = _shape(q.sort, today)[1]
         # the sort key's own filter stays sought (the walk then reads only the chosen keys' part of the index), and
         # so does one office, whose own index gives its rows in the sort's order
         sought = {sort.expr.key} | ({"location_id"} if one_office(actor, q, Permission.FUNDING_DETAILS_VIEW) else set())
@@ -268,7 +268,6 @@ def _walk(session: Session, actor: Actor, q: ListQuery, count: int, today: date)
     if q.sort == "id":
         bound = id_bound(Funding.id, top)
     elif q.sort in _KEY_ENDS:
-        sort = _shape(q.sort, today)[1]
         bound = spread_bound(session, sort.expr, _KEY_ENDS[q.sort], top, sort.nullable)
     else:
         bound = _unbounded
@@ -433,12 +432,6 @@ def tallied(session: Session, actor: Actor, q: ListQuery) -> dict[str, Any] | No
     return _totals(count, exp, got)
 
 
-def _pinned(q: ListQuery) -> bool:
-    """Whether the filter allows one value of the sort key (one status sorted by Status, one outcome by Outcome)."""
-    column = {"status": "statuses", "outcome": "outcomes"}.get(q.sort)
-    return column is not None and len(q.filters.get(column) or ()) == 1
-
-
 def null_keys(session: Session, actor: Actor, q: ListQuery) -> int | None:
     """How many of the filter's rows have no Funder or no Outcome when the list is sorted by it, from the tally the
     summary reads (no funder is kept as 0, no outcome as ''); None for another sort or a filter the tallies lack.
@@ -470,7 +463,7 @@ def list_entries(session: Session, actor: Actor, q: ListQuery) -> EntriesPage:
     columns, sort, keys = _parts(actor, q, today)
     window = fetch(session, columns, sort, Funding.id, q, pages, keys=keys, walk=_walk(session, actor, q, totals["count"], today),
                    jump=by_tally(session, FundingTally, tally_where(actor, q), Funding.created_at, q), total=totals["count"],
-                   nulls=null_keys(session, actor, q), pinned=_pinned(q))
+                   nulls=null_keys(session, actor, q), pinned=pins_key(q, {"status": "statuses", "outcome": "outcomes"}))
     return EntriesPage(
         rows=[_row(r) for r in window.rows],
         total=totals["count"],
