@@ -211,7 +211,7 @@ DEMO_ORDER_LINES = [
     ("installation", "Professional installation", 1, 19900),
     ("fee", "Activation fee", 1, 4900),
 ]
-# (status, stage, finance type) for the demo applications: every status, on customers of both locations.
+# (status, stage, finance type) for the demo applications: every status, on every other customer (all at Dallas).
 DEMO_APPLICATIONS = [
     (AppStatus.APPROVED, "decisioned", "installment"),
     (AppStatus.APPROVED, "funded", "installment"),
