@@ -55,6 +55,7 @@ from stapp.services.paging import (
     fetch,
     id_bound,
     in_or_null,
+    office_arms,
     one_office,
     ordered,
     pins_key,
@@ -244,12 +245,15 @@ _TALLY_SUMS = select(func.coalesce(func.sum(ApplicationTally.n), 0),
 
 def _page(session: Session, conds: list, q: ListQuery, totals: tuple[int, int, int] | None = None, *,
           deferred: bool = True, version: str = "", jump: Jump | None = None, walk: Walk | None = None,
-          nulls: int | None = None) -> AppPage:
+          nulls: int | None = None, offices: list[int] | None = None) -> AppPage:
     count, requested, financed = totals if totals is not None else _counted(session, conds)
     pages = max(1, -(-count // q.size))
+    keys = _keys(conds, q) if deferred else None
+    arms = [keys.where(FinanceApplication.location_id == office) for office in offices] if keys is not None and offices \
+        else None
     window = fetch(session, _columns(q.sort) if deferred else _unordered(conds, q), SORT_KEYS[q.sort],
-                   FinanceApplication.id, q, pages, keys=_keys(conds, q) if deferred else None, jump=jump, walk=walk,
-                   total=count, nulls=nulls, pinned=pins_key(q, {"stage": "stages"}))
+                   FinanceApplication.id, q, pages, keys=keys, jump=jump, walk=walk, total=count, nulls=nulls,
+                   pinned=pins_key(q, {"stage": "stages"}), arms=arms)
     return AppPage(
         version=version,
         rows=[_row(r) for r in window.rows],
@@ -346,9 +350,16 @@ def company_applications(session: Session, actor: Actor, q: ListQuery) -> AppPag
     if q.filters.get("reps"):
         return _page(session, _company_conds(actor, q), q)
     totals = tallied(session, actor, q)
-    return _page(session, _company_conds(actor, q), q, totals, walk=_walk(session, actor, q, totals[0]),
+    # a few offices: each office's index gives its rows in the sort's order (a Created range too, sorted by Created)
+    offices = office_arms(actor, q, Permission.FUNDING_DETAILS_VIEW,
+                          _CREATED_RANGE if q.sort == "created" else frozenset())
+    return _page(session, _company_conds(actor, q), q, totals,
+                 walk=None if offices else _walk(session, actor, q, totals[0]),
                  jump=by_tally(session, ApplicationTally, tally_where(actor, q), FinanceApplication.created_at, q),
-                 nulls=null_keys(session, actor, q, totals[0]))
+                 nulls=null_keys(session, actor, q, totals[0]), offices=offices)
+
+
+_CREATED_RANGE = frozenset({"created_from", "created_to"})
 
 
 def null_keys(session: Session, actor: Actor, q: ListQuery, count: int) -> int | None:

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, or_, select, tuple_
+from sqlalchemy import ColumnElement, and_, func, or_, select, tuple_, union_all
 from sqlalchemy.sql.elements import UnaryExpression
 from sqlalchemy.sql.operators import custom_op
 from sqlmodel import Session
@@ -166,6 +166,26 @@ def one_office(actor: Any, q: ListQuery, perm: Any) -> bool:
     return len(set(q.filters.get("locations") or ())) == 1 or (scope is not None and len(scope) == 1)
 
 
+# The most offices a list is read as one index range per office, merged (``office_arms``): a page of a few offices
+# sorted by any column was otherwise every row of them read and sorted (20-45 ms for a page typed deep at three of
+# fifty offices on SQLite); with more offices the sort's own index, walked, finds the page as fast.
+MAX_ARMS = 8
+
+
+def office_arms(actor: Any, q: ListQuery, perm: Any, sought: frozenset = frozenset()) -> list[int] | None:
+    """The offices of a list filtered on nothing but a few offices (chosen in its filter, or those where ``actor``
+    holds ``perm``), when each office's own index gives its rows in the sort's order (models ``_sorted_within``):
+    the page is then those ranges merged in order (``fetch``'s ``arms``), skipping or seeking on them alone. None
+    for one office (its index is the page), every office, more than ``MAX_ARMS``, or another filter in use but those
+    ``sought`` on the same index (a Created range sorted by Created)."""
+    if any(value for name, value in q.filters.items() if name != "locations" and name not in sought):
+        return None
+    chosen = frozenset(q.filters.get("locations") or ())
+    scope = actor.grants.locations(perm)
+    offices = chosen & scope if chosen and scope is not None else chosen or scope
+    return sorted(offices) if offices is not None and 2 <= len(offices) <= MAX_ARMS else None
+
+
 def walk_budget(session: Session, q: ListQuery, count: int, last_id: Any,
                 per_walk: int = SORT_PER_WALK) -> tuple[int, int] | None:
     """Whether a range sorted by another column is walked (``Walk``): the entries the walk may pass and the largest
@@ -234,7 +254,7 @@ def _utc(day: date) -> datetime:
 
 def fetch(session: Session, query: Any, sort: SortKey, ident: Any, q: ListQuery, pages: int,
           keys: Any = None, jump: Jump | None = None, walk: Walk | None = None, total: int | None = None,
-          nulls: int | None = None, pinned: bool = False) -> Window:
+          nulls: int | None = None, pinned: bool = False, arms: list | None = None) -> Window:
     """One page of ``query`` (unordered; its last column must be ``sort.expr``) for ``q``.
 
     ``keys``, when given, is the list's filter selecting only ``ident`` and ``sort.expr`` with only the joins
@@ -263,6 +283,11 @@ def fetch(session: Session, query: Any, sort: SortKey, ident: Any, q: ListQuery,
     ``pinned``: the filter allows one value of the sort key (one stage, sorted by Stage), so the rows past a cursor on
     a value are those past its id. PostgreSQL then orders by the id alone and could not seek ``(key, id) < cursor`` on
     the primary key: it read a million rows backwards for the last page of such a list (0.3 s).
+
+    ``arms``, with ``keys``: the filter as one keys statement per office (``office_arms``), each a range of its own
+    index in the sort's order. A page's keys are then those ranges merged in order (SQLite merges a UNION ALL with
+    an ORDER BY; PostgreSQL a Merge Append of its ordered arms), and a page typed deep skips entries of the merge
+    instead of sorting every row of the offices (at three of fifty offices, 20-45 -> 3-5 ms on SQLite).
     """
     page = min(max(q.page, 1), pages)
     ascending = q.direction == "asc"
@@ -286,13 +311,28 @@ def fetch(session: Session, query: Any, sort: SortKey, ident: Any, q: ListQuery,
         return _read(finder, where, forward, offset, size)
 
     def _read(finder: Any, where: Any, forward: bool, offset: int | None, size: int) -> list[Any]:
-        found = _order(finder if where is None else finder.where(where), sort.expr, ident, forward, sort.nullable)
+        if arms and finder is keys:
+            found = _merged(where, forward, offset, size)
+        else:
+            found = _order(finder if where is None else finder.where(where), sort.expr, ident, forward, sort.nullable)
         found = (found if offset is None else found.offset(offset)).limit(size)
         if keys is not None:
             page_keys = found.subquery("page_keys")
             key_ident, key = page_keys.c[0], page_keys.c[len(page_keys.c) - 1]
             found = _order(query.join(page_keys, ident == key_ident), key, key_ident, forward, sort.nullable)
         return list(session.exec(found).all())
+
+    def _merged(where: Any, forward: bool, offset: int | None, size: int) -> Any:
+        """The keys of ``arms`` (and ``where``) merged in the list's order (``forward``) or its reverse, unlimited.
+        PostgreSQL merges its arms' index scans only when each is ordered and limited to the rows the page can
+        need; SQLite allows neither in a compound's arm and merges the compound by its outer order."""
+        parts = [arm if where is None else arm.where(where) for arm in arms]
+        if not sqlite:
+            reach = (offset or 0) + size
+            parts = [_order(part, sort.expr, ident, forward, sort.nullable).limit(reach) for part in parts]
+        merged = union_all(*parts).subquery("arms")
+        merged_ident, merged_key = merged.c[0], merged.c[len(merged.c) - 1]
+        return _order(select(merged_ident, merged_key), merged_key, merged_ident, forward, sort.nullable)
 
     def past(cur: Cursor, forward: bool) -> list[Any]:
         """A page's rows past ``cur`` read in the list's order (``forward``: ascending) or its reverse. Across the
