@@ -125,6 +125,14 @@ class CatalogEntry(SQLModel, table=True):
     active: bool = Field(default=True)
 
 
+def _with_sort_keys(name: str, columns: tuple, keys: tuple) -> tuple[Index, Index]:
+    """An index on ``columns`` that also carries the sort ``keys`` of its list: a filter it seeks, sorted by any of
+    them, is then sorted from the index alone. SQLite appends them to the key (``<name>_wide``); PostgreSQL
+    INCLUDEs them (``<name>_cover``)."""
+    return (Index(f"{name}_wide", *columns, *keys).ddl_if(dialect="sqlite"),
+            Index(f"{name}_cover", *columns, postgresql_include=list(keys)).ddl_if(dialect="postgresql"))
+
+
 # What Funding Entries filters on that a walked index can test (services/funding_entries.py ``_WIDE``).
 _FUNDING_FILTERED = ("location_id", "status", "outcome", "funder_id", "created_at", "date_expected")
 
@@ -159,9 +167,11 @@ class Funding(SQLModel, table=True):
         Index("ix_funding_status_created", "status", "created_at", "id"),
         Index("ix_funding_outcome_created", "outcome", "created_at", "id"),
         Index("ix_funding_funder_created", "funder_id", "created_at", "id"),
-        # statuses at some offices, newest first (as ix_finapp_location_status_created): SQLite read a month's
-        # entries of the status and each row for its office (page 103 of COMPLETE at three offices: 7.5 -> 1 ms)
-        Index("ix_funding_location_status_created", "location_id", "status", "created_at", "id"),
+        # statuses at some offices, newest first (as ix_finapp_location_status_*): SQLite read a month's entries of the
+        # status and each row for its office (page 103 of COMPLETE at three offices: 7.5 -> 1 ms); with the other
+        # sorts' keys, the filter sorted by any of them is sorted from the index alone
+        *_with_sort_keys("ix_funding_location_status", ("location_id", "status", "created_at", "id"),
+                         ("customer_sort", "outcome", "funder_sort", "amount_expected_cents", "date_expected")),
         Index("ix_funding_holdback_release", "holdback_release_date", "id"),
         # the dashboard reads these without touching the rows: overdue fundings, and ageing by status
         Index("ix_funding_status_expected", "status", "date_expected", "location_id"),
@@ -286,8 +296,11 @@ class FinanceApplication(SQLModel, table=True):
         Index("ix_finapp_stage_created", "stage", "created_at", "id"),
         # statuses at some offices, newest first (accounting's everyday filter): a typed page is placed in a month of
         # the tally and then sorted from this index alone; PostgreSQL otherwise intersected the month's statuses with
-        # every entry of the offices (22-28 -> 4 ms for page 400 of two statuses at three of fifty offices)
-        Index("ix_finapp_location_status_created", "location_id", "status", "created_at", "id"),
+        # every entry of the offices (22-28 -> 4 ms for page 400 of two statuses at three of fifty offices). It carries
+        # the other sorts' keys, so the filter sorted by any of them is sorted from the index alone too, never from the
+        # rows (Declined at three offices by Stage: 25-35 -> 2-6 ms a page on SQLite)
+        *_with_sort_keys("ix_finapp_location_status", ("location_id", "status", "created_at", "id"),
+                         ("stage", "amount_requested_cents", "amount_financed_cents")),
         # approval rate by sales rep over a period, read from the index alone
         Index("ix_finapp_created_rep", "created_at", "created_by_id", "status", "location_id"),
         # the Amount sorts: a page is read from the index instead of sorting a million amounts. On SQLite the index

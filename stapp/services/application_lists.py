@@ -245,15 +245,15 @@ _TALLY_SUMS = select(func.coalesce(func.sum(ApplicationTally.n), 0),
 
 def _page(session: Session, conds: list, q: ListQuery, totals: tuple[int, int, int] | None = None, *,
           deferred: bool = True, version: str = "", jump: Jump | None = None, walk: Walk | None = None,
-          nulls: int | None = None, offices: list[int] | None = None) -> AppPage:
+          nulls: int | None = None, offices: list[int] | None = None,
+          groups: list[tuple[Any, int]] | None = None) -> AppPage:
     count, requested, financed = totals if totals is not None else _counted(session, conds)
     pages = max(1, -(-count // q.size))
     keys = _keys(conds, q) if deferred else None
-    arms = [keys.where(FinanceApplication.location_id == office) for office in offices] if keys is not None and offices \
-        else None
+    arms = [FinanceApplication.location_id == office for office in offices] if keys is not None and offices else None
     window = fetch(session, _columns(q.sort) if deferred else _unordered(conds, q), SORT_KEYS[q.sort],
                    FinanceApplication.id, q, pages, keys=keys, jump=jump, walk=walk, total=count, nulls=nulls,
-                   pinned=pins_key(q, {"stage": "stages"}), arms=arms)
+                   pinned=pins_key(q, {"stage": "stages"}), arms=arms, groups=groups)
     return AppPage(
         version=version,
         rows=[_row(r) for r in window.rows],
@@ -356,7 +356,8 @@ def company_applications(session: Session, actor: Actor, q: ListQuery) -> AppPag
     return _page(session, _company_conds(actor, q), q, totals,
                  walk=None if offices else _walk(session, actor, q, totals[0]),
                  jump=by_tally(session, ApplicationTally, tally_where(actor, q), FinanceApplication.created_at, q),
-                 nulls=null_keys(session, actor, q, totals[0]), offices=offices)
+                 nulls=null_keys(session, actor, q, totals[0]), offices=offices,
+                 groups=None if offices else stage_groups(session, actor, q))
 
 
 _CREATED_RANGE = frozenset({"created_from", "created_to"})
@@ -376,6 +377,20 @@ def null_keys(session: Session, actor: Actor, q: ListQuery, count: int) -> int |
         return int(session.exec(_TALLY_N.where(and_(*where, ApplicationTally.stage == ""))).one())
     financed = tally_where(actor, q, ApplicationFinancedTally)
     return count - int(session.exec(_FINANCED_N.where(and_(*financed))).one())
+
+
+def stage_groups(session: Session, actor: Actor, q: ListQuery) -> list[tuple[Any, int]] | None:
+    """The filter's applications at each stage when the list is sorted by Stage, from the tally, in the list's
+    ascending order (no stage first, as None): ``paging.fetch``'s ``groups``. None for another sort."""
+    if q.sort != "stage":
+        return None
+    where = tally_where(actor, q)
+    if where is None:  # a date range no period fits: no rows
+        return []
+    stage = ApplicationTally.stage
+    rows = session.exec(select(stage, func.sum(ApplicationTally.n)).where(and_(*where)).group_by(stage)
+                        .order_by(stage)).all()
+    return sorted(((s or None, int(n)) for s, n in rows if n), key=lambda group: group[0] is not None)
 
 
 _TALLY_N = select(func.coalesce(func.sum(ApplicationTally.n), 0))

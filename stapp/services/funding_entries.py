@@ -448,6 +448,29 @@ def null_keys(session: Session, actor: Actor, q: ListQuery) -> int | None:
     return int(session.exec(select(func.coalesce(func.sum(t.n), 0)).where(and_(*where, missing))).one())
 
 
+def key_groups(session: Session, actor: Actor, q: ListQuery) -> list[tuple[Any, int]] | None:
+    """The filter's fundings for each Status, Outcome or Funder's name when the list is sorted by it, from the tally
+    the summary reads, in the list's ascending order (none first, as None; the names as the database orders them):
+    ``paging.fetch``'s ``groups``. None for another sort or a filter the tallies lack."""
+    if q.sort not in ("status", "outcome", "funder"):
+        return None
+    by_expected = any(q.filters.get(name) for name in EXPECTED_RANGE)
+    t = FundingExpectedTally if by_expected else FundingTally
+    where = expected_tally_where(actor, q) if by_expected else tally_where(actor, q)
+    if where is None:
+        return None
+    n = func.sum(t.n)
+    if q.sort == "funder":  # no funder is kept as 0, which names no catalog entry
+        value = CatalogEntry.name
+        counts = select(value, n).select_from(t).outerjoin(CatalogEntry, CatalogEntry.id == t.funder_id)
+    else:  # no outcome is kept as ''
+        value = t.status if q.sort == "status" else t.outcome
+        counts = select(value, n)
+    rows = session.exec(counts.where(and_(*where)).group_by(value).order_by(value)).all()
+    groups = [(v if v not in (None, "") else None, int(count)) for v, count in rows if count]
+    return sorted(groups, key=lambda group: group[0] is not None)  # NULL first; a stable sort keeps the rest in order
+
+
 def _sums(t: Any):  # noqa: ANN202
     return select(func.coalesce(func.sum(t.n), 0), func.coalesce(func.sum(t.expected_cents), 0),
                   func.coalesce(func.sum(t.net_cents), 0))
@@ -469,7 +492,8 @@ def list_entries(session: Session, actor: Actor, q: ListQuery) -> EntriesPage:
                    walk=None if offices else _walk(session, actor, q, totals["count"], today),
                    jump=by_tally(session, FundingTally, tally_where(actor, q), Funding.created_at, q), total=totals["count"],
                    nulls=null_keys(session, actor, q), pinned=pins_key(q, {"status": "statuses", "outcome": "outcomes"}),
-                   arms=[keys.where(Funding.location_id == office) for office in offices] if offices else None)
+                   groups=None if offices else key_groups(session, actor, q),
+                   arms=[Funding.location_id == office for office in offices] if offices else None)
     return EntriesPage(
         rows=[_row(r) for r in window.rows],
         total=totals["count"],

@@ -853,3 +853,93 @@ def test_office_arms_only_for_a_few_offices_and_no_other_filter():
     assert arms({"locations": [1, 2], "created_from": date(2026, 1, 1)}) is None
     assert arms({"locations": [1, 2], "created_from": date(2026, 1, 1)}, sought=frozenset({"created_from"})) == [1, 2]
     assert arms({"locations": [1, 2], "statuses": []}) == [1, 2]  # an empty filter is no filter
+
+
+@pytest.mark.parametrize("list_name,sort,filters", [
+    ("entries", "status", {}), ("entries", "status", {"funders": "1", "outcomes": "none,PAID_IN_FULL"}),
+    ("entries", "outcome", {"statuses": "COMPLETE,REVIEW"}), ("entries", "funder", {"expected_from": "2000-01-01"}),
+    ("entries", "funder", {"statuses": "COMPLETE"}),
+    ("applications", "stage", {}), ("applications", "stage", {"statuses": "Approved,Declined"}),
+])
+@pytest.mark.parametrize("direction", ["asc", "desc"])
+def test_a_key_of_few_values_reads_the_ranges_of_the_values_a_page_spans(actor_for, list_name, sort, filters,
+                                                                       direction):
+    """Sorted by Status, Outcome, Funder or Stage, a page reads the rows of each value it spans as a range ordered by
+    id, the values found in the tally (``groups``): the values a filter has no rows of are never walked through (a
+    funder with one outcome sorted by Status: 16-23 ms for page 1 at 300,000 fundings), and past a cursor no row
+    comparison is asked. Every page typed and every page by Next and Previous is the slice of the list's order."""
+    offices = _over_three_offices()
+    assert offices
+    issued: list[str] = []
+    fetch = _lister(list_name, actor_for("admin@example.com"), issued)
+    base = {"sort": sort, "dir": direction, "size": "10", **filters}
+    first = fetch(base)
+    with read_session() as s:
+        groups = (funding_entries.key_groups(s, actor_for("admin@example.com"), funding_entries.parse_query(base))
+                  if list_name == "entries" else
+                  application_lists.stage_groups(s, actor_for("admin@example.com"),
+                                                 application_lists.parse_query(base, company=True)))
+    assert groups is not None and sum(n for _, n in groups) == first.total
+    assert [v for v, _ in groups][:1] == [None] or all(v is not None for v, _ in groups)  # NULL first
+    order = [r["id"] for n in range(1, first.pages + 1) for r in fetch({**base, "page": str(n)}).rows]
+    assert len(order) == len(set(order)) == first.total
+    if sort != "funder":  # (a funder's name sorts as the database compares it)
+        assert order == _filtered_order(list_name, sort, direction, filters)
+    if first.pages >= 3:
+        walk(fetch, base)
+    finders = [_page_keys([line])[0] for line in issued]
+    assert not any(".id) <" in f or ".id) >" in f for f in finders), finders  # no row comparison
+    assert any(" UNION ALL " in f for f in finders) or len(groups) < 2  # a page across values reads them merged
+
+
+def _filtered_order(list_name: str, sort: str, direction: str, filters: dict[str, str]) -> list[int]:
+    """The list's order computed here for the filters of the test above."""
+    if list_name == "applications":
+        table, key = FinanceApplication, FinanceApplication.stage
+    else:
+        table, key = Funding, {"status": Funding.status, "outcome": Funding.outcome}[sort]
+    with read_session() as s:
+        query = table.__table__.select().with_only_columns(table.id, key)
+        if filters.get("statuses"):
+            query = query.where(table.status.in_(filters["statuses"].split(",")))
+        if filters.get("funders"):
+            query = query.where(Funding.funder_id.in_([int(f) for f in filters["funders"].split(",")]))
+        if filters.get("outcomes"):
+            chosen = filters["outcomes"].split(",")
+            query = query.where(paging.in_or_null(Funding.outcome, chosen, "none"))
+        rows = s.exec(query).all()
+    ascending = sorted((r for r in rows if r[1] is None), key=lambda r: r[0]) + sorted(
+        (r for r in rows if r[1] is not None), key=lambda r: (r[1], r[0]))
+    return [r[0] for r in (ascending if direction == "asc" else reversed(ascending))]
+
+
+@pytest.mark.parametrize("direction", ["asc", "desc"])
+def test_a_cursor_whose_value_left_the_filter_still_finds_the_next_page(actor_for, direction):
+    """Past a cursor whose value no row holds any more (the last funding of an outcome changed meanwhile), the page is
+    the rows past it in the list's order all the same."""
+    _with_null_keys()
+    acct = actor_for("accounting@example.com")
+    issued: list[str] = []
+    fetch = _lister("entries", acct, issued)
+    base = {"sort": "outcome", "dir": direction, "size": "10"}
+    current = fetch(base)
+    edge = read_cursor(current.last, sort="outcome", direction=direction, page=1, kind="str")
+    while edge.value is None:  # a page ending on an outcome (ascending, the fundings without one come first)
+        current = fetch({**base, "page": str(current.page + 1), "after": current.last})
+        edge = read_cursor(current.last, sort="outcome", direction=direction, page=current.page, kind="str")
+    moved = "PAID_IN_FULL" if edge.value != "PAID_IN_FULL" else "REJECTED"
+    with write_session() as s:
+        s.exec(update(Funding).where(Funding.outcome == edge.value).values(outcome=moved))
+    with read_session() as s:  # the cursor's value is no longer among the filter's (the tally's) values
+        assert edge.value not in [v for v, _ in funding_entries.key_groups(s, acct, funding_entries.parse_query(base))]
+    after = fetch({**base, "page": str(current.page + 1), "after": current.last})
+    with read_session() as s:
+        rows = s.exec(Funding.__table__.select().with_only_columns(Funding.id, Funding.outcome)).all()
+    cursor = (edge.value, edge.ident)
+    ascending = sorted(rows, key=lambda r: (r[1] is not None, r[1] or "", r[0]))
+    past = [r[0] for r in ascending if (r[1] is not None, r[1] or "", r[0]) > (cursor[0] is not None, cursor[0] or "",
+                                                                               cursor[1])]
+    if direction == "desc":
+        past = [r[0] for r in reversed(ascending) if (r[1] is not None, r[1] or "", r[0]) < (
+            cursor[0] is not None, cursor[0] or "", cursor[1])]
+    assert [r["id"] for r in after.rows] == past[:10]

@@ -170,7 +170,7 @@ def test_a_sort_within_one_location_reads_an_index_in_order(actor_for, list_name
 
 
 # Statuses at some offices since a date, newest first: accounting's everyday filter (models'
-# ``ix_*_location_status_created``), with the page typed deep so that the tally bounds its month.
+# ``ix_*_location_status_wide``), with the page typed deep so that the tally bounds its month.
 STATUSES_AT_OFFICES = {
     "entries": {"statuses": "COMPLETE,REVIEW", "locations": "1,2", "created_from": "2000-01-01"},
     "applications": {"statuses": "Approved,In Review", "locations": "1,2", "created_from": "2000-01-01"},
@@ -188,7 +188,7 @@ def test_statuses_at_some_offices_read_their_keys_from_one_index_range(actor_for
     with read_session() as s:
         plan = [str(row[-1]) for row in s.connection().exec_driver_sql("EXPLAIN QUERY PLAN " + sql, bound).all()]
     keys = plan[plan.index("MATERIALIZE page_keys") + 1:plan.index("SCAN page_keys")]
-    assert any(f"COVERING INDEX ix_{table}_location_status_created (location_id=? AND status=? AND created_at>?"
+    assert any(f"COVERING INDEX ix_{table}_location_status_wide (location_id=? AND status=? AND created_at>?"
                in line for line in keys), plan
 
 
