@@ -293,7 +293,11 @@ class FinanceApplication(SQLModel, table=True):
         Index("ix_finapp_pending", "status", "updated_at"),
         Index("ix_finapp_location_created", "location_id", "created_at", "id"),
         Index("ix_finapp_status_created", "status", "created_at", "id"),
-        Index("ix_finapp_stage_created", "stage", "created_at", "id"),
+        # SQLite: with the amounts, a stage in a date range sorted by an amount is sorted from the index alone, not
+        # from each row (underwriting in a quarter by Amount Requested, page 200 typed: 30 -> 8.5 ms)
+        Index("ix_finapp_stage_created", "stage", "created_at", "id").ddl_if(dialect="postgresql"),
+        Index("ix_finapp_stage_created_wide", "stage", "created_at", "id", "amount_requested_cents",
+              "amount_financed_cents").ddl_if(dialect="sqlite"),
         # statuses at some offices, newest first (accounting's everyday filter): a typed page is placed in a month of
         # the tally and then sorted from this index alone; PostgreSQL otherwise intersected the month's statuses with
         # every entry of the offices (22-28 -> 4 ms for page 400 of two statuses at three of fifty offices). It carries

@@ -275,7 +275,7 @@ def _walk(session: Session, actor: Actor, q: ListQuery, count: int, today: date)
     return Walk(_parts(actor, q, today, walk=walked)[2], budget, bound)
 
 
-def _unbounded(_cur: Cursor | None, _ascending: bool, _budget: int) -> None:
+def _unbounded(_cur: Cursor | None, _ascending: bool, _budget: int, _keys_only: bool = False) -> None:
     """``Walk.bound`` of a text key: no condition on the key can stand for a number of entries."""
     return None
 
