@@ -994,11 +994,9 @@ def test_a_walk_passes_at_most_a_few_times_what_an_even_spread_would():
             found = paging.walk_budget(s, ListQuery(page=page, size=50), count, select(literal(rows)), per_walk)
             return None if found is None else found[0]
 
-        share = paging.SORT_PER_WALK // paging.WALK_SHARE  # of the filter's rows: a share of what sorting them costs
         assert budget(1_000, 1) is None  # an even spread passes 50,000 entries: over half of sorting's 8,000
-        assert budget(1_500, 1, rows=20_000) == paging.WALK_FLOOR  # 4 x 667 and a share of 12,000: under the floor
-        assert budget(100_000, 1) == share * 100_000  # 4 x 500 entries is less than a share of sorting's 800,000
+        assert budget(100_000, 1) == paging.WALK_FLOOR  # 4 x 500 entries: under the floor
         assert budget(100_000, 100) == paging.WALK_MARGIN * 100 * 50 * top // 100_000  # 200,000
         assert budget(50_000, 400) is None  # an even spread passes 400,000 entries: more than half of sorting's 400,000
         assert budget(100_000, 400) == paging.SORT_PER_WALK * 100_000  # 4 x 200,000: what sorting costs, 800,000
-        assert budget(20_000, 1, paging.READ_PER_WALK) == paging.READ_PER_WALK * 20_000 // paging.WALK_SHARE
+        assert budget(20_000, 1, paging.READ_PER_WALK) == paging.WALK_MARGIN * 50 * top // 20_000  # 10,000
