@@ -54,6 +54,7 @@ from stapp.services.paging import (
     Walk,
     by_tally,
     ends,
+    extreme,
     fetch,
     id_bound,
     in_or_null,
@@ -272,7 +273,28 @@ def _walk(session: Session, actor: Actor, q: ListQuery, count: int, today: date)
         bound = spread_bound(session, sort.expr, _KEY_ENDS[q.sort], top, sort.nullable)
     else:
         bound = _unbounded
-    return Walk(_parts(actor, q, today, walk=walked)[2], budget, bound)
+    return Walk(_parts(actor, q, today, walk=walked)[2], budget, bound, start=_start(session, q, sort.expr))
+
+
+def _start(session: Session, q: ListQuery, key: Any) -> Any:
+    """``Walk.start`` of a range of one date sorted by the other: an Expected range by Created reads the least or
+    greatest creation of its fundings on ``ix_funding_expected_wide``, a Created range by Expected Date the least or
+    greatest Expected Date of its fundings on ``ix_funding_created_expected``, each carrying the other date. The two
+    dates go together (a funder pays some weeks after the sale), so an Expected range's fundings sit together in the
+    Created order, far from either end: a walk from the end passed 51,000-219,000 entries before its first page (10-18
+    ms), from their own first key 25. One aggregate over the range's index entries, about 2 ms at 30,000 of them."""
+    f = q.filters
+    if q.sort == "created" and (f.get("expected_from") or f.get("expected_to")):
+        other = Funding.date_expected
+        where = [other >= f["expected_from"]] if f.get("expected_from") else []
+        where += [other <= f["expected_to"]] if f.get("expected_to") else []
+    elif q.sort == "date_expected" and (f.get("created_from") or f.get("created_to")):
+        other = Funding.created_at
+        where = [other >= utc_day_start(f["created_from"])] if f.get("created_from") else []
+        where += [other < utc_day_start(f["created_to"] + timedelta(days=1))] if f.get("created_to") else []
+    else:
+        return None
+    return extreme(session, key, and_(*where))
 
 
 def _unbounded(_cur: Cursor | None, _ascending: bool, _budget: int, _keys_only: bool = False) -> None:

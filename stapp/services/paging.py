@@ -149,6 +149,24 @@ class Walk:
     keys: Any  # the list's filter on the id and the sort key, the range ``unindexed``
     budget: int
     bound: Bound
+    # Where the filter's rows begin in the walk's order, when an index of the filter carries the sort key (an Expected
+    # range, sorted by Created): given the direction (ascending), the least or greatest of the filter's keys (None:
+    # no rows), from which a walk from the list's edge starts, and is bounded, instead of passing every key before.
+    start: Callable[[bool], Any] | None = None
+
+
+def extreme(session: Session, key: Any, where: Any) -> Callable[[bool], Any]:
+    """``Walk.start`` from the least (ascending) or greatest key of the rows meeting ``where``: one aggregate over an
+    index that seeks ``where`` and carries ``key``, read when first asked for each direction."""
+    found: dict[bool, Any] = {}
+
+    def start(ascending: bool) -> Any:
+        if ascending not in found:
+            found[ascending] = session.connection().execute(
+                select((func.min if ascending else func.max)(key)).where(where)).scalar()
+        return found[ascending]
+
+    return start
 
 
 def ends(column: Any) -> Any:
@@ -326,6 +344,15 @@ def fetch(session: Session, query: Any, sort: SortKey, ident: Any, q: ListQuery,
         ``arms``). ``keys_only``: ``where`` leaves out the NULL keys, so a walk from the start is bounded."""
         if walk is not None:
             limit = None if unbounded else walk.bound(cur, forward, walk.budget, keys_only)
+            if walk.start is not None and cur is None and not unbounded and (
+                    not sort.nullable or keys_only or not forward):
+                # from the list's edge: from where the filter's keys begin, bounded from there. That leaves out NULL
+                # keys, so not for a walk that may hold them: ascending they come first (a descending walk that
+                # reaches them falls short and sorts)
+                first = walk.start(forward)
+                if first is not None:
+                    limit = _both(sort.expr >= first if forward else sort.expr <= first,
+                                  walk.bound(Cursor(q.sort, q.direction, 1, first, 0), forward, walk.budget, True))
             walked = _read(walk.keys, _both(where, limit), forward, offset, size, parts)
             # a full page, or on the last page every row left
             if limit is None or len(walked) == size or len(walked) == left() > 0 and size == q.size:
