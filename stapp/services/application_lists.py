@@ -353,11 +353,12 @@ def company_applications(session: Session, actor: Actor, q: ListQuery) -> AppPag
     # a few offices: each office's index gives its rows in the sort's order (a Created range too, sorted by Created)
     offices = office_arms(actor, q, Permission.FUNDING_DETAILS_VIEW,
                           _CREATED_RANGE if q.sort == "created" else frozenset())
+    groups = None if offices else stage_groups(session, actor, q)  # Stage: one value at a time, NULLs included
     return _page(session, _company_conds(actor, q), q, totals,
                  walk=None if offices else _walk(session, actor, q, totals[0]),
                  jump=by_tally(session, ApplicationTally, tally_where(actor, q), FinanceApplication.created_at, q),
-                 nulls=null_keys(session, actor, q, totals[0]), offices=offices,
-                 groups=None if offices else stage_groups(session, actor, q))
+                 nulls=null_keys(session, actor, q, totals[0]) if groups is None else None, offices=offices,
+                 groups=groups)
 
 
 _CREATED_RANGE = frozenset({"created_from", "created_to"})

@@ -457,17 +457,12 @@ def tallied(session: Session, actor: Actor, q: ListQuery) -> dict[str, Any] | No
 
 def null_keys(session: Session, actor: Actor, q: ListQuery) -> int | None:
     """How many of the filter's rows have no Funder or no Outcome when the list is sorted by it, from the tally the
-    summary reads (no funder is kept as 0, no outcome as ''); None for another sort or a filter the tallies lack.
-    With it a page reads the NULLs and the values as two ranges of known sizes (``paging.fetch``)."""
+    summary reads (``key_groups``' group of none); None for another sort or a filter the tallies lack. With it a
+    page reads the NULLs and the values as two ranges of known sizes (``paging.fetch``)."""
     if q.sort not in ("funder", "outcome"):
         return None
-    by_expected = any(q.filters.get(name) for name in EXPECTED_RANGE)
-    t = FundingExpectedTally if by_expected else FundingTally
-    where = expected_tally_where(actor, q) if by_expected else tally_where(actor, q)
-    if where is None:
-        return None
-    missing = t.funder_id == 0 if q.sort == "funder" else t.outcome == ""
-    return int(session.exec(select(func.coalesce(func.sum(t.n), 0)).where(and_(*where, missing))).one())
+    groups = key_groups(session, actor, q)
+    return None if groups is None else sum(n for value, n in groups if value is None)
 
 
 def key_groups(session: Session, actor: Actor, q: ListQuery) -> list[tuple[Any, int]] | None:
@@ -476,7 +471,7 @@ def key_groups(session: Session, actor: Actor, q: ListQuery) -> list[tuple[Any, 
     ``paging.fetch``'s ``groups``. None for another sort or a filter the tallies lack."""
     if q.sort not in ("status", "outcome", "funder"):
         return None
-    by_expected = any(q.filters.get(name) for name in EXPECTED_RANGE)
+    by_expected = any(q.filters.get(name) for name in EXPECTED_RANGE)  # the tally the summary reads
     t = FundingExpectedTally if by_expected else FundingTally
     where = expected_tally_where(actor, q) if by_expected else tally_where(actor, q)
     if where is None:
@@ -510,11 +505,13 @@ def list_entries(session: Session, actor: Actor, q: ListQuery) -> EntriesPage:
     # a few offices: each office's index gives its rows in the sort's order (a Created range too, sorted by Created)
     offices = office_arms(actor, q, Permission.FUNDING_DETAILS_VIEW,
                           frozenset({"created_from", "created_to"}) if q.sort == "created" else frozenset())
+    # a key of few values is read one value at a time (their counts, NULLs included); a few offices one office at a time
+    groups = None if offices else key_groups(session, actor, q)
     window = fetch(session, columns, sort, Funding.id, q, pages, keys=keys,
                    walk=None if offices else _walk(session, actor, q, totals["count"], today),
                    jump=by_tally(session, FundingTally, tally_where(actor, q), Funding.created_at, q), total=totals["count"],
-                   nulls=null_keys(session, actor, q), pinned=pins_key(q, {"status": "statuses", "outcome": "outcomes"}),
-                   groups=None if offices else key_groups(session, actor, q),
+                   nulls=null_keys(session, actor, q) if groups is None else None,
+                   pinned=pins_key(q, {"status": "statuses", "outcome": "outcomes"}), groups=groups,
                    arms=[Funding.location_id == office for office in offices] if offices else None)
     return EntriesPage(
         rows=[_row(r) for r in window.rows],
