@@ -242,15 +242,14 @@ def measure(url: str, repeat: int) -> list[dict]:
         before = run(s, actor, parse({**params, "page": str(deep - 1)}))
         return parse({**params, "page": str(deep), "after": before.last})
 
-    from stapp.db.models import ApplicationTally, FinanceApplication, Funding, FundingTally
-    from stapp.services import paging
-
     entry_filters["created range, by ID"] = {**entry_filters["created range"], "sort": "id"}
     # a filter sorted by another column (SQLite walks the sort's wide index, testing the filter on its entries)
     entry_filters["created range, by Customer"] = {**entry_filters["created range"], "sort": "customer"}
     entry_filters["funder+outcome, by Amount Exp."] = {"funders": "1", "outcomes": "PAID_IN_FULL",
                                                         "sort": "amount_expected"}
     entry_filters["expected range, by Expected"] = {**entry_filters["expected range"], "sort": "date_expected"}
+    # a key of few values, read one value at a time (the values and their counts from the tally)
+    entry_filters["funder+outcome, by Status"] = {"funders": "1", "outcomes": "PAID_IN_FULL", "sort": "status"}
     # every other order the pages offer, over every row (descending, the default direction)
     entry_filters |= {f"by {label}": {"sort": key} for key, label in funding_entries.SORTS.items() if key != "created"}
     app_filters = {
@@ -272,22 +271,16 @@ def measure(url: str, repeat: int) -> list[dict]:
                                                           "created_to": "2026-03-31", "sort": "amount_financed"}
     app_filters["status+offices, by Amount Req."] = {"statuses": "Approved", "locations": "3,4,5",
                                                           "sort": "amount_requested"}
-    def entry_rows(s, q, count):  # noqa: ANN001, ANN202
-        """What Funding Entries hands paging.fetch: (rows query, sort key, id column, keys query, jump, walk); the
-        walk as the page decides it from its summary's ``count`` (``_walk``)."""
-        today = datetime.now(UTC).date()
-        query, sort, keys = funding_entries._parts(actor, q, today)
-        return query, sort, Funding.id, keys, paging.by_tally(s, FundingTally, funding_entries.tally_where(actor, q),
-                                                              Funding.created_at, q), \
-            funding_entries._walk(s, actor, q, count, today)
+    # a few offices, read as one index range per office merged in order
+    app_filters["offices, by Amount Req."] = {"locations": "3,4,5", "sort": "amount_requested"}
+    def entry_rows(s, q, count, pages):  # noqa: ANN001, ANN202
+        """The page's rows as Funding Entries finds them, given its summary's ``count`` (from which it decides to walk,
+        to read the values of its sort key apart, or the offices)."""
+        return funding_entries.entries_window(s, actor, q, count, pages, datetime.now(UTC).date())
 
-    def app_rows(s, q, count):  # noqa: ANN001, ANN202
-        conds = application_lists._company_conds(actor, q)
-        return (application_lists._columns(q.sort), application_lists.SORT_KEYS[q.sort], FinanceApplication.id,
-                application_lists._keys(conds, q),
-                paging.by_tally(s, ApplicationTally, application_lists.tally_where(actor, q),
-                                FinanceApplication.created_at, q),
-                application_lists._walk(s, actor, q, count))
+    def app_rows(s, q, count, pages):  # noqa: ANN001, ANN202
+        """The same for company Financing (``company_window``)."""
+        return application_lists.company_window(s, actor, q, count, pages)
 
     lists = {
         "Funding Entries": (funding_entries.parse_query, funding_entries.list_entries, entry_filters, "25",
@@ -315,9 +308,7 @@ def measure(url: str, repeat: int) -> list[dict]:
                     count = counted(s, q)  # the summary's count, from which the page decides to walk (not timed here)
 
                     def rows(q=q, s=s, rows_query=rows_query, pages=pages, count=count):  # noqa: ANN202
-                        query, sort, ident, keys, jump, walk = rows_query(s, q, count)
-                        return paging.fetch(s, query, sort, ident, q, pages, keys=keys, jump=jump, walk=walk,
-                                            total=count)
+                        return rows_query(s, q, count, pages)
 
                     whole = lambda q=q, s=s, f=run: f(s, actor, q)  # noqa: E731
                     timed = _timed(whole, repeat)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 from functools import lru_cache
@@ -50,6 +50,7 @@ from stapp.services.paging import (
     Jump,
     SortKey,
     Walk,
+    Window,
     by_tally,
     ends,
     fetch,
@@ -244,16 +245,12 @@ _TALLY_SUMS = select(func.coalesce(func.sum(ApplicationTally.n), 0),
 
 
 def _page(session: Session, conds: list, q: ListQuery, totals: tuple[int, int, int] | None = None, *,
-          deferred: bool = True, version: str = "", jump: Jump | None = None, walk: Walk | None = None,
-          nulls: int | None = None, offices: list[int] | None = None,
-          groups: list[tuple[Any, int]] | None = None) -> AppPage:
+          deferred: bool = True, version: str = "", window: Callable[[int], Window] | None = None) -> AppPage:
+    """The page of ``conds``: its rows found by ``window`` given the number of pages (``company_window``), or read
+    plainly (a customer's few applications, read whole with ``deferred`` False; a filter by sales rep)."""
     count, requested, financed = totals if totals is not None else _counted(session, conds)
     pages = max(1, -(-count // q.size))
-    keys = _keys(conds, q) if deferred else None
-    arms = [FinanceApplication.location_id == office for office in offices] if keys is not None and offices else None
-    window = fetch(session, _columns(q.sort) if deferred else _unordered(conds, q), SORT_KEYS[q.sort],
-                   FinanceApplication.id, q, pages, keys=keys, jump=jump, walk=walk, total=count, nulls=nulls,
-                   pinned=pins_key(q, {"stage": "stages"}), arms=arms, groups=groups)
+    window = window(pages) if window is not None else _window(session, conds, q, count, pages, deferred=deferred)
     return AppPage(
         version=version,
         rows=[_row(r) for r in window.rows],
@@ -264,6 +261,16 @@ def _page(session: Session, conds: list, q: ListQuery, totals: tuple[int, int, i
         last=window.last,
         summary={"count": f"{count:,}", "requested": format_cents(int(requested)), "financed": format_cents(int(financed))},
     )
+
+
+def _window(session: Session, conds: list, q: ListQuery, count: int, pages: int, *, deferred: bool = True,
+            jump: Jump | None = None, walk: Walk | None = None, nulls: int | None = None,
+            offices: list[int] | None = None, groups: list[tuple[Any, int]] | None = None) -> Window:
+    keys = _keys(conds, q) if deferred else None
+    arms = [FinanceApplication.location_id == office for office in offices] if keys is not None and offices else None
+    return fetch(session, _columns(q.sort) if deferred else _unordered(conds, q), SORT_KEYS[q.sort],
+                 FinanceApplication.id, q, pages, keys=keys, jump=jump, walk=walk, total=count, nulls=nulls,
+                 pinned=pins_key(q, {"stage": "stages"}), arms=arms, groups=groups)
 
 
 def customer_version(session: Session, customer_id: int, q: ListQuery) -> tuple[int, int, int, str]:
@@ -350,15 +357,22 @@ def company_applications(session: Session, actor: Actor, q: ListQuery) -> AppPag
     if q.filters.get("reps"):
         return _page(session, _company_conds(actor, q), q)
     totals = tallied(session, actor, q)
+    return _page(session, _company_conds(actor, q), q, totals,
+                 window=lambda pages: company_window(session, actor, q, totals[0], pages))
+
+
+def company_window(session: Session, actor: Actor, q: ListQuery, count: int, pages: int) -> Window:
+    """The rows of a company Financing page for a filter the tally counts (``count`` rows, ``pages`` pages), found
+    as ``company_applications`` finds them (the bench times this alone)."""
     # a few offices: each office's index gives its rows in the sort's order (a Created range too, sorted by Created)
     offices = office_arms(actor, q, Permission.FUNDING_DETAILS_VIEW,
                           _CREATED_RANGE if q.sort == "created" else frozenset())
     groups = None if offices else stage_groups(session, actor, q)  # Stage: one value at a time, NULLs included
-    return _page(session, _company_conds(actor, q), q, totals,
-                 walk=None if offices else _walk(session, actor, q, totals[0]),
-                 jump=by_tally(session, ApplicationTally, tally_where(actor, q), FinanceApplication.created_at, q),
-                 nulls=null_keys(session, actor, q, totals[0]) if groups is None else None, offices=offices,
-                 groups=groups)
+    return _window(session, _company_conds(actor, q), q, count, pages,
+                   walk=None if offices else _walk(session, actor, q, count),
+                   jump=by_tally(session, ApplicationTally, tally_where(actor, q), FinanceApplication.created_at, q),
+                   nulls=null_keys(session, actor, q, count) if groups is None else None, offices=offices,
+                   groups=groups)
 
 
 _CREATED_RANGE = frozenset({"created_from", "created_to"})

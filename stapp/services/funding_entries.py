@@ -52,6 +52,7 @@ from stapp.services.paging import (
     SORT_PER_WALK,
     SortKey,
     Walk,
+    Window,
     by_tally,
     ends,
     extreme,
@@ -501,18 +502,7 @@ def list_entries(session: Session, actor: Actor, q: ListQuery) -> EntriesPage:
     today = utcnow().date()
     totals = summary(session, actor, q, today)
     pages = max(1, -(-totals["count"] // q.size))
-    columns, sort, keys = _parts(actor, q, today)
-    # a few offices: each office's index gives its rows in the sort's order (a Created range too, sorted by Created)
-    offices = office_arms(actor, q, Permission.FUNDING_DETAILS_VIEW,
-                          frozenset({"created_from", "created_to"}) if q.sort == "created" else frozenset())
-    # a key of few values is read one value at a time (their counts, NULLs included); a few offices one office at a time
-    groups = None if offices else key_groups(session, actor, q)
-    window = fetch(session, columns, sort, Funding.id, q, pages, keys=keys,
-                   walk=None if offices else _walk(session, actor, q, totals["count"], today),
-                   jump=by_tally(session, FundingTally, tally_where(actor, q), Funding.created_at, q), total=totals["count"],
-                   nulls=null_keys(session, actor, q) if groups is None else None,
-                   pinned=pins_key(q, {"status": "statuses", "outcome": "outcomes"}), groups=groups,
-                   arms=[Funding.location_id == office for office in offices] if offices else None)
+    window = entries_window(session, actor, q, totals["count"], pages, today)
     return EntriesPage(
         rows=[_row(r) for r in window.rows],
         total=totals["count"],
@@ -527,6 +517,23 @@ def list_entries(session: Session, actor: Actor, q: ListQuery) -> EntriesPage:
             "remaining": format_cents(totals["remaining_cents"]),
         },
     )
+
+
+def entries_window(session: Session, actor: Actor, q: ListQuery, count: int, pages: int, today: date) -> Window:
+    """The rows of a Funding Entries page for a filter the summary counts (``count`` rows, ``pages`` pages), found as
+    ``list_entries`` finds them (the bench times this alone)."""
+    columns, sort, keys = _parts(actor, q, today)
+    # a few offices: each office's index gives its rows in the sort's order (a Created range too, sorted by Created)
+    offices = office_arms(actor, q, Permission.FUNDING_DETAILS_VIEW,
+                          frozenset({"created_from", "created_to"}) if q.sort == "created" else frozenset())
+    # a key of few values is read one value at a time (their counts, NULLs included); a few offices one office at a time
+    groups = None if offices else key_groups(session, actor, q)
+    return fetch(session, columns, sort, Funding.id, q, pages, keys=keys,
+                 walk=None if offices else _walk(session, actor, q, count, today),
+                 jump=by_tally(session, FundingTally, tally_where(actor, q), Funding.created_at, q), total=count,
+                 nulls=null_keys(session, actor, q) if groups is None else None,
+                 pinned=pins_key(q, {"status": "statuses", "outcome": "outcomes"}), groups=groups,
+                 arms=[Funding.location_id == office for office in offices] if offices else None)
 
 
 def export_csv(session: Session, actor: Actor, q: ListQuery, *, batch: int = 2000) -> Iterator[str]:
