@@ -365,17 +365,13 @@ def company_window(session: Session, actor: Actor, q: ListQuery, count: int, pag
     """The rows of a company Financing page for a filter the tally counts (``count`` rows, ``pages`` pages), found
     as ``company_applications`` finds them (the bench times this alone)."""
     # a few offices: each office's index gives its rows in the sort's order (a Created range too, sorted by Created)
-    offices = office_arms(actor, q, Permission.FUNDING_DETAILS_VIEW,
-                          _CREATED_RANGE if q.sort == "created" else frozenset())
+    offices = office_arms(actor, q, Permission.FUNDING_DETAILS_VIEW)
     groups = None if offices else stage_groups(session, actor, q)  # Stage: one value at a time, NULLs included
     return _window(session, _company_conds(actor, q), q, count, pages,
                    walk=None if offices else _walk(session, actor, q, count),
                    jump=by_tally(session, ApplicationTally, tally_where(actor, q), FinanceApplication.created_at, q),
                    nulls=null_keys(session, actor, q, count) if groups is None else None, offices=offices,
                    groups=groups)
-
-
-_CREATED_RANGE = frozenset({"created_from", "created_to"})
 
 
 def null_keys(session: Session, actor: Actor, q: ListQuery, count: int) -> int | None:
@@ -388,8 +384,8 @@ def null_keys(session: Session, actor: Actor, q: ListQuery, count: int) -> int |
     where = tally_where(actor, q)
     if where is None:  # a date range no period fits: no rows
         return 0
-    if q.sort == "stage":
-        return int(session.exec(_TALLY_N.where(and_(*where, ApplicationTally.stage == ""))).one())
+    if q.sort == "stage":  # the group of no stage
+        return sum(n for stage, n in stage_groups(session, actor, q) if stage is None)
     financed = tally_where(actor, q, ApplicationFinancedTally)
     return count - int(session.exec(_FINANCED_N.where(and_(*financed))).one())
 
@@ -408,7 +404,6 @@ def stage_groups(session: Session, actor: Actor, q: ListQuery) -> list[tuple[Any
     return sorted(((s or None, int(n)) for s, n in rows if n), key=lambda group: group[0] is not None)
 
 
-_TALLY_N = select(func.coalesce(func.sum(ApplicationTally.n), 0))
 _FINANCED_N = select(func.coalesce(func.sum(ApplicationFinancedTally.n), 0))
 
 

@@ -524,8 +524,7 @@ def entries_window(session: Session, actor: Actor, q: ListQuery, count: int, pag
     ``list_entries`` finds them (the bench times this alone)."""
     columns, sort, keys = _parts(actor, q, today)
     # a few offices: each office's index gives its rows in the sort's order (a Created range too, sorted by Created)
-    offices = office_arms(actor, q, Permission.FUNDING_DETAILS_VIEW,
-                          frozenset({"created_from", "created_to"}) if q.sort == "created" else frozenset())
+    offices = office_arms(actor, q, Permission.FUNDING_DETAILS_VIEW)
     # a key of few values is read one value at a time (their counts, NULLs included); a few offices one office at a time
     groups = None if offices else key_groups(session, actor, q)
     return fetch(session, columns, sort, Funding.id, q, pages, keys=keys,

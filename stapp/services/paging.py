@@ -190,18 +190,22 @@ def one_office(actor: Any, q: ListQuery, perm: Any) -> bool:
     return len(set(q.filters.get("locations") or ())) == 1 or (scope is not None and len(scope) == 1)
 
 
+_CREATED_RANGE = frozenset({"created_from", "created_to"})
 # The most offices a list is read as one index range per office, merged (``office_arms``): a page of a few offices
 # sorted by any column was otherwise every row of them read and sorted (20-45 ms for a page typed deep at three of
 # fifty offices on SQLite); with more offices the sort's own index, walked, finds the page as fast.
 MAX_ARMS = 8
 
 
-def office_arms(actor: Any, q: ListQuery, perm: Any, sought: frozenset = frozenset()) -> list[int] | None:
+def office_arms(actor: Any, q: ListQuery, perm: Any, sought: frozenset | None = None) -> list[int] | None:
     """The offices of a list filtered on nothing but a few offices (chosen in its filter, or those where ``actor``
     holds ``perm``), when each office's own index gives its rows in the sort's order (models ``_sorted_within``):
     the page is then those ranges merged in order (``fetch``'s ``arms``), skipping or seeking on them alone. None
     for one office (its index is the page), every office, more than ``MAX_ARMS``, or another filter in use but those
-    ``sought`` on the same index (a Created range sorted by Created)."""
+    ``sought`` on the same index (by default a Created range sorted by Created: both lists' ``(location_id,
+    created_at, id)`` index)."""
+    if sought is None:
+        sought = _CREATED_RANGE if q.sort == "created" else frozenset()
     if any(value for name, value in q.filters.items() if name != "locations" and name not in sought):
         return None
     chosen = frozenset(q.filters.get("locations") or ())
@@ -388,10 +392,13 @@ def fetch(session: Session, query: Any, sort: SortKey, ident: Any, q: ListQuery,
         return _order(select(merged_ident, merged_key), merged_key, merged_ident, forward, sort.nullable)
 
     def past(cur: Cursor, forward: bool) -> list[Any]:
-        """A page's rows past ``cur`` read in the list's order (``forward``: ascending) or its reverse. Across the
-        NULL keys they are two ranges of the sort's index, read one after the other (``_past``): in one condition
-        with OR, neither database seeks the cursor on the index (a Next page of a million applications sorted by
-        Amount Financed took 0.6-1.1 s on PostgreSQL)."""
+        """A page's rows past ``cur`` read in the list's order (``forward``: ascending) or its reverse: by the values of
+        ``groups`` when it has the cursor's (``grouped_past``). Across the NULL keys they are two ranges of the sort's
+        index, read one after the other (``_past``): in one condition with OR, neither database seeks the cursor on
+        the index (a Next page of a million applications sorted by Amount Financed took 0.6-1.1 s on PostgreSQL)."""
+        grouped_rows = grouped_past(cur, forward) if groups is not None else None
+        if grouped_rows:
+            return grouped_rows
         first, *then = _past(sort, ident, cur, forward, pinned)
         found = read(first, forward, cur=cur)
         for where in then:  # the other side of the NULLs, from its start (a page that crosses them)
@@ -474,11 +481,11 @@ def fetch(session: Session, query: Any, sort: SortKey, ident: Any, q: ListQuery,
     if q.after and page > 1:
         cur = read_cursor(q.after, sort=q.sort, direction=q.direction, page=page - 1, kind=sort.kind)
         if cur is not None:
-            found = (groups is not None and grouped_past(cur, ascending)) or past(cur, ascending)
+            found = past(cur, ascending)
     elif q.before and page < pages:
         cur = read_cursor(q.before, sort=q.sort, direction=q.direction, page=page + 1, kind=sort.kind)
         if cur is not None:
-            found = list(reversed((groups is not None and grouped_past(cur, not ascending)) or past(cur, not ascending)))
+            found = list(reversed(past(cur, not ascending)))
             if len(found) < q.size:  # rows were added or removed meanwhile: show a full first page instead
                 page, found = 1, []
     seek = bool(found)
