@@ -642,6 +642,58 @@ class FundingAgeTally(_TallyRow, table=True):
     n: int = Field(default=0)
 
 
+class _BandRow(SQLModel):
+    """The key every band tally starts with (``stapp/db/tally.py`` ``BANDS``): the grain (``m``, ``y``), the period's
+    first day, and the band of the sort key (``tally.number_band``; Expected Date: its month)."""
+
+    grain: str = Field(primary_key=True, max_length=1)
+    period: date = Field(primary_key=True)
+    band: int = Field(primary_key=True)
+
+
+class _ApplicationBands(_BandRow):
+    """Maintained by database triggers, never written by the app: per month and year of creation, band of the sort key,
+    status and stage (``''``: none), the count of applications. A page typed deep into company Financing sorted by
+    the key is placed by it (``paging.by_bands``)."""
+
+    status: str = Field(primary_key=True, max_length=20)
+    stage: str = Field(primary_key=True, max_length=40)
+    n: int = Field(default=0)
+
+
+class ApplicationRequestedBands(_ApplicationBands, table=True):
+    __tablename__ = "application_requested_bands"
+
+
+class ApplicationFinancedBands(_ApplicationBands, table=True):
+    """Of the applications with an Amount Financed."""
+
+    __tablename__ = "application_financed_bands"
+
+
+class ApplicationIdBands(_ApplicationBands, table=True):
+    __tablename__ = "application_id_bands"
+
+
+class _FundingBands(_BandRow):
+    """Maintained by database triggers, never written by the app: per month and year of creation, band of the sort key,
+    status, outcome (``''``: none yet) and funder (``0``: No Funder), the count of fundings with a value of the key. A
+    page typed deep into Funding Entries sorted by the key is placed by it (``paging.by_bands``)."""
+
+    status: str = Field(primary_key=True, max_length=20)
+    outcome: str = Field(primary_key=True, max_length=20)
+    funder_id: int = Field(primary_key=True)
+    n: int = Field(default=0)
+
+
+class FundingAmountBands(_FundingBands, table=True):
+    __tablename__ = "funding_amount_bands"
+
+
+class FundingExpectedBands(_FundingBands, table=True):
+    __tablename__ = "funding_expected_bands"
+
+
 class ChangeCounter(SQLModel, table=True):
     """One number per kind of record, raised by database triggers (``stapp/db/changes.py``): open pages poll it."""
 

@@ -50,6 +50,13 @@ class Spec:
     time: str = "created_at"  # the source's moment whose UTC day, month and year are the periods
     time_is_date: bool = False  # ``time`` is a calendar date (no time of day, no time zone)
     only: str = ""  # a condition on the source row ``{r}``: rows failing it are not tallied (a NULL ``time``)
+    grains: tuple[str, ...] = ("d", "m", "y")  # the periods kept: a band tally keeps no days (``BANDS``)
+    # a dim's expression for one database where it differs (``{dialect: expression}``, keyed by the dim's column)
+    dialect_dims: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = ()
+
+    def dims_for(self, dialect: str) -> tuple[tuple[str, str], ...]:
+        own = {column: dict(by) for column, by in self.dialect_dims}
+        return tuple((c, own[c].get(dialect, e) if c in own else e) for c, e in self.dims)
 
     @property
     def key(self) -> str:
@@ -123,8 +130,85 @@ APPLICATIONS_FINANCED = Spec(
     watched=("created_at", "location_id", "status", "stage", "amount_financed_cents"),
     only="{r}.amount_financed_cents IS NOT NULL",
 )
+# Band tallies: a list's rows by a band of its sort key, so that a page typed deep into a filter sorted by that key is
+# placed in the band holding it and skips only rows of that band (``paging.by_bands``), where it walked or sorted every
+# row before it (a quarter sorted by Amount Requested, page 400: 20 ms on SQLite). Kept by the month and year of
+# creation and by the filters of few values (no location: a location's rows in every band would make the tally as big
+# as the table; a list filtered or scoped to some offices is read as before). No days either: a Created range that is
+# not whole months is read as before.
+def _number_band(x: str) -> str:
+    digits = f"CAST({x} AS TEXT)"
+    return f"(length({digits}) * 100 + CAST(substr({digits}, 1, 2) AS INTEGER) / 5)"
+
+
+def number_band(key: str) -> str:
+    """The band of an integer ``key`` (cents, ids): its number of digits and its first two digits in steps of five
+    (18 bands a decade: 10-14, 15-19, ... 95-99), negatives mirrored below zero. It orders as the key does, and is
+    the same expression on both databases; ``band_of`` is the same in Python, ``number_range`` its keys."""
+    return f"(CASE WHEN {key} < 0 THEN -{_number_band(f'(-{key})')} ELSE {_number_band(key)} END)"
+
+
+def band_of(key: int) -> int:
+    """``number_band`` in Python."""
+    if key < 0:
+        return -band_of(-key)
+    digits = str(key)
+    return len(digits) * 100 + int(digits[:2]) // 5
+
+
+def number_range(band: int) -> tuple[int, int]:
+    """The integer keys ``[lo, hi)`` of a band of ``number_band``."""
+    if band < 0:
+        lo, hi = number_range(-band)
+        return 1 - hi, min(1 - lo, 0)
+    digits, lead = divmod(band, 100)
+    scale = 10 ** max(digits - 2, 0)
+    return lead * 5 * scale, (lead * 5 + 5) * scale
+
+
+def month_range(band: int) -> tuple[date, date]:
+    """The days ``[first, after)`` of a band of ``MONTH_BAND`` (a calendar month: year x 12 + month)."""
+    year, month = divmod(band - 1, 12)
+    first = date(year, month + 1, 1)
+    return first, next_month(first)
+
+
+MONTH_BAND = (("sqlite", "(CAST(strftime('%Y', {r}.date_expected) AS INTEGER) * 12"
+                         " + CAST(strftime('%m', {r}.date_expected) AS INTEGER))"),
+              ("postgresql", "(CAST(EXTRACT(YEAR FROM {r}.date_expected) AS INTEGER) * 12"
+                             " + CAST(EXTRACT(MONTH FROM {r}.date_expected) AS INTEGER))"))
+_APP_FILTERS = (("status", "{r}.status"), ("stage", "coalesce({r}.stage, '')"))
+_FUNDING_FILTERS = (("status", "{r}.status"), ("outcome", "coalesce({r}.outcome, '')"),
+                    ("funder_id", "coalesce({r}.funder_id, 0)"))
+
+
+def _bands(table: str, source: str, key: str, filters: tuple, *, nullable: bool = False,
+           dialect_band: tuple = ()) -> Spec:
+    return Spec(table=table, source=source, prefix=f"{table}_t",
+                dims=(("band", number_band(f"{{r}}.{key}")), *filters), sums=(("n", "1"),),
+                watched=("created_at", key, *(c for c, _ in filters if c != "band")), grains=("m", "y"),
+                only=f"{{r}}.{key} IS NOT NULL" if nullable else "",
+                dialect_dims=(("band", dialect_band),) if dialect_band else ())
+
+
+BANDS = {
+    ("applications", "amount_requested"): _bands("application_requested_bands", "finance_application",
+                                                 "amount_requested_cents", _APP_FILTERS),
+    ("applications", "amount_financed"): _bands("application_financed_bands", "finance_application",
+                                                "amount_financed_cents", _APP_FILTERS, nullable=True),
+    ("applications", "id"): _bands("application_id_bands", "finance_application", "id", _APP_FILTERS),
+    ("fundings", "amount_expected"): _bands("funding_amount_bands", "funding", "amount_expected_cents",
+                                            _FUNDING_FILTERS, nullable=True),
+    ("fundings", "date_expected"): _bands("funding_expected_bands", "funding", "date_expected", _FUNDING_FILTERS,
+                                          nullable=True, dialect_band=MONTH_BAND),
+}
+
 ALL = (APPLICATIONS, FUNDINGS, APPLICATIONS_BY_REP, FUNDING_AGES, FUNDINGS_BY_EXPECTED, SUBMITTED_BY_DAY,
-       APPLICATIONS_FINANCED)
+       APPLICATIONS_FINANCED, *BANDS.values())
+
+
+def _kept(spec: Spec, periods: tuple[tuple[str, str], ...]) -> tuple[tuple[str, str], ...]:
+    return tuple((grain, period) for grain, period in periods if grain in spec.grains)
 
 
 def _sqlite_periods(created: str) -> tuple[tuple[str, str], ...]:
@@ -142,12 +226,12 @@ def _postgres_periods(created: str, *, is_date: bool = False) -> tuple[tuple[str
 
 
 def _sqlite_upsert(spec: Spec, row: str, sign: str) -> str:
-    dims = ", ".join(e.format(r=row) for _, e in spec.dims)
+    dims = ", ".join(e.format(r=row) for _, e in spec.dims_for("sqlite"))
     sums = ", ".join(f"{sign}{e.format(r=row)}" for _, e in spec.sums)
     # with a condition on the row, a SELECT ... WHERE it (a WHERE also keeps SQLite from reading the upsert's ON
     # as a join's)
     out = []
-    for grain, period in _sqlite_periods(f"{row}.{spec.time}"):
+    for grain, period in _kept(spec, _sqlite_periods(f"{row}.{spec.time}")):
         values = (f"SELECT '{grain}', {period}, {dims}, {sums} WHERE {spec.only.format(r=row)}" if spec.only
                   else f"VALUES ('{grain}', {period}, {dims}, {sums})")
         out.append(f"INSERT INTO {spec.table} ({spec.columns}) {values} {spec.conflict};")
@@ -166,10 +250,11 @@ def _sqlite_ddl(spec: Spec) -> list[str]:
 
 def _postgres_ddl(spec: Spec) -> list[str]:
     p, src = spec.prefix, spec.source
-    dims = ", ".join(e.format(r="r") for _, e in spec.dims)
+    dims = ", ".join(e.format(r="r") for _, e in spec.dims_for("postgresql"))
     sums = ", ".join(f"k * {e.format(r='r')}" for _, e in spec.sums)
     values = ",\n    ".join(f"('{grain}', {period}, {dims}, {sums})"
-                             for grain, period in _postgres_periods(f"r.{spec.time}", is_date=spec.time_is_date))
+                             for grain, period in _kept(spec, _postgres_periods(f"r.{spec.time}",
+                                                                                 is_date=spec.time_is_date)))
     guard = f"IF NOT ({spec.only.format(r='r')}) THEN RETURN; END IF;" if spec.only else ""
     return [
         f"""CREATE OR REPLACE FUNCTION {p}_add(r {src}, k integer) RETURNS void AS $$
@@ -210,9 +295,9 @@ def uninstall(conn: Connection, spec: Spec) -> None:
 
 def rebuild(conn: Connection, spec: Spec) -> None:
     """Recompute the whole tally from its source rows (migration backfill, bulk loads, repair)."""
-    periods = (_postgres_periods(spec.time, is_date=spec.time_is_date) if conn.dialect.name == "postgresql"
-               else _sqlite_periods(spec.time))
-    dims = [e.format(r=spec.source) for _, e in spec.dims]
+    periods = _kept(spec, _postgres_periods(spec.time, is_date=spec.time_is_date) if conn.dialect.name == "postgresql"
+                    else _sqlite_periods(spec.time))
+    dims = [e.format(r=spec.source) for _, e in spec.dims_for(conn.dialect.name)]
     sums = ", ".join("count(*)" if e == "1" else f"coalesce(sum({e.format(r=spec.source)}), 0)" for _, e in spec.sums)
     where = f"WHERE {spec.only.format(r=spec.source)} " if spec.only else ""
     conn.execute(text(f"DELETE FROM {spec.table}"))
@@ -230,6 +315,14 @@ def period_clause(t: Any, start: date | None, end: date | None) -> Any | None:
     periods = [and_(t.grain == grain, *([t.period >= lo] if lo else []), *([t.period <= hi] if hi else []))
                for grain, lo, hi in split_periods(start, end)]
     return or_(*periods) if periods else None
+
+
+def months_clause(t: Any, start: date | None, end: date | None) -> Any | None:
+    """``period_clause`` for a tally of months and years only (``BANDS``): None when the range is empty or needs days."""
+    parts = split_periods(start, end)
+    if not parts or any(grain == "d" for grain, _, _ in parts):
+        return None
+    return period_clause(t, start, end)
 
 
 def locate(session: Any, t: Any, conds: list, offset: int, *, descending: bool) -> tuple[date, date, int] | None:

@@ -20,7 +20,10 @@ from sqlmodel import Session, select
 from stapp.db import tally
 from stapp.db.engine import run
 from stapp.db.models import (
+    ApplicationFinancedBands,
     ApplicationFinancedTally,
+    ApplicationIdBands,
+    ApplicationRequestedBands,
     ApplicationTally,
     Customer,
     FinanceApplication,
@@ -51,6 +54,7 @@ from stapp.services.paging import (
     SortKey,
     Walk,
     Window,
+    by_bands,
     by_tally,
     ends,
     fetch,
@@ -367,11 +371,52 @@ def company_window(session: Session, actor: Actor, q: ListQuery, count: int, pag
     # a few offices: each office's index gives its rows in the sort's order (a Created range too, sorted by Created)
     offices = office_arms(actor, q, Permission.FUNDING_DETAILS_VIEW)
     groups = None if offices else stage_groups(session, actor, q)  # Stage: one value at a time, NULLs included
+    nulls = null_keys(session, actor, q, count) if groups is None else None
     return _window(session, _company_conds(actor, q), q, count, pages,
                    walk=None if offices else _walk(session, actor, q, count),
-                   jump=by_tally(session, ApplicationTally, tally_where(actor, q), FinanceApplication.created_at, q),
-                   nulls=null_keys(session, actor, q, count) if groups is None else None, offices=offices,
-                   groups=groups)
+                   jump=by_tally(session, ApplicationTally, tally_where(actor, q), FinanceApplication.created_at, q)
+                   or (None if offices else _bands(session, actor, q, count, nulls)),
+                   nulls=nulls, offices=offices, groups=groups)
+
+
+# The band tallies of the sorts a page typed deep is placed by (``stapp/db/tally.py`` ``BANDS``).
+_BANDS = {"amount_requested": ApplicationRequestedBands, "amount_financed": ApplicationFinancedBands,
+          "id": ApplicationIdBands}
+
+
+def band_where(actor: Actor, q: ListQuery, t: Any) -> list | None:
+    """Conditions on the band tally ``t`` matching ``q``: its statuses, stages and a Created range of whole months;
+    None for a filter it does not hold (offices, sales reps, days at a range's edges) or a user whose permission
+    covers some offices only (the tally has no location)."""
+    f = q.filters
+    if f.get("locations") or f.get("reps") or actor.grants.locations(Permission.FUNDING_DETAILS_VIEW) is not None:
+        return None
+    conds = []
+    if f.get("statuses"):
+        conds.append(t.status.in_(f["statuses"]))
+    if f.get("stages"):
+        conds.append(t.stage.in_(["" if s == NO_STAGE else s for s in f["stages"]]))
+    period = tally.months_clause(t, f.get("created_from"), f.get("created_to"))
+    return None if period is None else [*conds, period]
+
+
+def _bands(session: Session, actor: Actor, q: ListQuery, count: int, nulls: int | None) -> Jump | None:
+    """A page typed deep into a filter sorted by an amount, or a Created range sorted by ID, is placed by the sort's
+    band tally (``paging.by_bands``); on SQLite its bands are read on the sort's index (the amounts' wide indexes carry
+    every filter column, ``ix_finapp_id_created`` the creation), the filter tested on its entries. Every row (no
+    filter) is read on that index without it."""
+    t, f = _BANDS.get(q.sort), q.filters
+    if t is None or not any(f.values()):
+        return None
+    if q.sort == "id" and (f.get("statuses") or f.get("stages")):
+        return None  # the status's or stage's own index gives its rows by ID (ix_finapp_status_id, ix_finapp_stage_id)
+    where = band_where(actor, q, t)
+    if where is None:
+        return None
+    keys = None
+    if session.get_bind().dialect.name == "sqlite":
+        keys = _keys(_company_conds(actor, q, walk=frozenset(_FILTER_COLUMNS.values())), q)
+    return by_bands(session, t, where, SORT_KEYS[q.sort], q, count, tally.number_range, _LAST_ID, nulls, keys)
 
 
 def null_keys(session: Session, actor: Actor, q: ListQuery, count: int) -> int | None:

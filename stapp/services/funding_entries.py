@@ -19,7 +19,16 @@ from sqlalchemy.orm import aliased
 from sqlmodel import Session, select
 
 from stapp.db import tally
-from stapp.db.models import CatalogEntry, Customer, Funding, FundingExpectedTally, FundingTally, Location
+from stapp.db.models import (
+    CatalogEntry,
+    Customer,
+    Funding,
+    FundingAmountBands,
+    FundingExpectedBands,
+    FundingExpectedTally,
+    FundingTally,
+    Location,
+)
 from stapp.db.types import utcnow
 from stapp.domain.funding import (
     AGEING,
@@ -50,9 +59,11 @@ from stapp.services.authz import location_clause, require
 from stapp.services.paging import (
     READ_PER_WALK,
     SORT_PER_WALK,
+    Jump,
     SortKey,
     Walk,
     Window,
+    by_bands,
     by_tally,
     ends,
     extreme,
@@ -489,6 +500,47 @@ def key_groups(session: Session, actor: Actor, q: ListQuery) -> list[tuple[Any, 
     return sorted(groups, key=lambda group: group[0] is not None)  # NULL first; a stable sort keeps the rest in order
 
 
+# The band tallies of the sorts a page typed deep is placed by (``stapp/db/tally.py`` ``BANDS``), and a band's keys.
+_BANDS = {"amount_expected": (FundingAmountBands, tally.number_range),
+          "date_expected": (FundingExpectedBands, tally.month_range)}
+_BAND_FILTERS = frozenset({"created_from", "created_to", "statuses", "outcomes", "funders"})
+
+
+def band_where(actor: Actor, q: ListQuery, t: Any) -> list | None:
+    """Conditions on the band tally ``t`` matching ``q``: its statuses, outcomes, funders and a Created range of whole
+    months; None for a filter it does not hold (offices, an Expected range, days at a range's edges...) or a user
+    whose permission covers some offices only (the tally has no location)."""
+    f = q.filters
+    if any(value for name, value in f.items() if name not in _BAND_FILTERS) or \
+            actor.grants.locations(Permission.FUNDING_DETAILS_VIEW) is not None:
+        return None
+    conds = []
+    if f.get("statuses"):
+        conds.append(t.status.in_(f["statuses"]))
+    if f.get("outcomes"):
+        conds.append(t.outcome.in_(["" if o == NO_OUTCOME else o for o in f["outcomes"]]))
+    if f.get("funders"):
+        conds.append(t.funder_id.in_(f["funders"]))  # No Funder is stored as 0, its filter value
+    period = tally.months_clause(t, f.get("created_from"), f.get("created_to"))
+    return None if period is None else [*conds, period]
+
+
+def _bands(session: Session, actor: Actor, q: ListQuery, count: int, today: date) -> Jump | None:
+    """A page typed deep into a filter sorted by Amount Expected or Expected Date is placed by the sort's band tally
+    (``paging.by_bands``); on SQLite its bands are read on the sort's wide index, the filter tested on its entries.
+    Every row (no filter) is read on that index without it."""
+    if q.sort not in _BANDS or not any(q.filters.values()):
+        return None
+    t, key_range = _BANDS[q.sort]
+    where = band_where(actor, q, t)
+    if where is None:
+        return None
+    sort, keys = _shape(q.sort, today)[1], None
+    if session.get_bind().dialect.name == "sqlite":
+        keys = _parts(actor, q, today, walk=frozenset(_WIDE.values()) - {sort.expr.key})[2]
+    return by_bands(session, t, where, sort, q, count, key_range, _LAST_ID, keys=keys)
+
+
 def _sums(t: Any):  # noqa: ANN202
     return select(func.coalesce(func.sum(t.n), 0), func.coalesce(func.sum(t.expected_cents), 0),
                   func.coalesce(func.sum(t.net_cents), 0))
@@ -529,7 +581,8 @@ def entries_window(session: Session, actor: Actor, q: ListQuery, count: int, pag
     groups = None if offices else key_groups(session, actor, q)
     return fetch(session, columns, sort, Funding.id, q, pages, keys=keys,
                  walk=None if offices else _walk(session, actor, q, count, today),
-                 jump=by_tally(session, FundingTally, tally_where(actor, q), Funding.created_at, q), total=count,
+                 jump=by_tally(session, FundingTally, tally_where(actor, q), Funding.created_at, q)
+                 or (None if offices else _bands(session, actor, q, count, today)), total=count,
                  nulls=null_keys(session, actor, q) if groups is None else None,
                  pinned=pins_key(q, {"status": "statuses", "outcome": "outcomes"}), groups=groups,
                  arms=[Funding.location_id == office for office in offices] if offices else None)

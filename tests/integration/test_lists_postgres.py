@@ -338,3 +338,16 @@ def test_a_key_of_few_values_reads_the_ranges_of_the_values_a_page_spans_on_post
     tally, in PostgreSQL's own order of them (its collation), each value's rows a range merged in one statement."""
     paging_tests.test_a_key_of_few_values_reads_the_ranges_of_the_values_a_page_spans(
         _actor, list_name, sort, filters, direction)
+
+
+def test_band_tallies_are_exact_and_place_typed_pages_on_postgres(postgres_app: None, monkeypatch) -> None:  # noqa: ANN001
+    """The band expressions order as their keys on PostgreSQL (its own Expected Date months), the band tallies equal
+    counting after every kind of change and a rebuild, and every page typed into the URL that they place is the
+    slice of the list's order (tests/unit/test_bands.py)."""
+    import random
+
+    from tests.unit import test_bands
+
+    test_bands.assert_band_expressions_order_as_their_keys()
+    test_bands.assert_band_tallies_are_exact(random.Random(5))
+    test_bands.assert_typed_pages_are_placed_by_bands(_actor("admin@example.com"), monkeypatch)
