@@ -449,6 +449,22 @@ def test_a_sort_whose_nulls_are_counted_gives_every_page_in_the_lists_order(acto
         walk(fetch, base)
 
 
+def test_a_typed_page_of_a_filter_whose_rows_all_have_the_key_seeks_past_the_null_keys(actor_for):
+    """Approved applications all have an Amount Financed: a page typed deep, ascending, reads the amounts' side as
+    ``IS NOT NULL``, which seeks past the other statuses' NULL keys at the start of the index (without it, SQLite
+    passed 500,000 of them: 30-37 ms at a million applications). Only the NULL side of a filter whose rows all sit on
+    it is sorted instead."""
+    _more_applications()
+    with write_session() as s:
+        s.exec(update(FinanceApplication).where(FinanceApplication.status == "Approved")
+               .values(amount_financed_cents=FinanceApplication.amount_requested_cents))
+    with read_session() as s, selects() as sql:
+        application_lists.company_applications(s, actor_for("admin@example.com"), application_lists.parse_query(
+            {"statuses": "Approved", "sort": "amount_financed", "dir": "asc", "size": "10", "page": "2"}, company=True))
+    finder = _page_keys(sql)[0]
+    assert "finance_application.amount_financed_cents IS NOT NULL" in finder, finder
+
+
 @pytest.mark.parametrize("filters", [{}, {"statuses": "COMPLETE"}, {"funders": "0"}, {"outcomes": "none,PAID_IN_FULL"},
                                      {"expected_from": "2000-01-01"}])
 @pytest.mark.parametrize("sort", ["funder", "outcome"])
