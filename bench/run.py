@@ -146,11 +146,11 @@ def generate(url: str, *, locations: int, customers: int, applications: int, fun
             "created_by_id": 1, "created_at": now} for n in range(1000)])
     started = time.perf_counter()
     with engine.begin() as conn:
+        sortkeys.rebuild(conn)  # first: the Customer bands are chosen from its keys
         for spec in tally.ALL:
             tally.rebuild(conn, spec)
             tally.install(conn, spec)
         changes.install(conn)
-        sortkeys.rebuild(conn)
         sortkeys.install(conn)
     print(f"  tallies and sort keys built in {time.perf_counter() - started:,.1f} s")
     # fresh statistics (the app's scheduler keeps them on SQLite, autovacuum on PostgreSQL), and on PostgreSQL
@@ -408,6 +408,8 @@ def _add_missing_tallies(url: str) -> None:
             if found.has_table(spec.source) and not found.has_table(spec.table):
                 started = time.perf_counter()
                 with engine.begin() as conn:
+                    if spec.bounds is not None and not found.has_table(spec.bounds.table):
+                        SQLModel.metadata.tables[spec.bounds.table].create(conn)
                     SQLModel.metadata.tables[spec.table].create(conn)
                     tally.install(conn, spec)
                     tally.rebuild(conn, spec)

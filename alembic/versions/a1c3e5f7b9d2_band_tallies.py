@@ -47,16 +47,23 @@ def upgrade() -> None:
                         sa.PrimaryKeyConstraint('grain', 'period', 'band', 'status', 'outcome', 'funder_id'))
     from stapp.db import tally
 
-    for spec in tally.BANDS.values():
+    for spec in _specs():
         tally.install(op.get_bind(), spec)
         tally.rebuild(op.get_bind(), spec)
+
+
+def _specs() -> list:
+    from stapp.db import tally
+
+    return [tally.BANDS[("applications", key)] for key in ("amount_requested", "amount_financed", "id")] + \
+        [tally.BANDS[("fundings", key)] for key in ("amount_expected", "date_expected")]
 
 
 def downgrade() -> None:
     """Downgrade schema."""
     from stapp.db import tally
 
-    for spec in tally.BANDS.values():
+    for spec in _specs():
         tally.uninstall(op.get_bind(), spec)
     for name in (*_APPLICATIONS, *_FUNDINGS):
         op.drop_table(name)

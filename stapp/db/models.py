@@ -694,6 +694,24 @@ class FundingExpectedBands(_FundingBands, table=True):
     __tablename__ = "funding_expected_bands"
 
 
+class FundingCustomerBands(_FundingBands, table=True):
+    """Bands of Customer (``customer_sort``): band ``i`` holds the keys from bound ``i - 1`` (included) to bound ``i``
+    of ``funding_customer_bounds``."""
+
+    __tablename__ = "funding_customer_bands"
+
+
+class FundingCustomerBounds(SQLModel, table=True):
+    """The bounds of ``funding_customer_bands``, chosen from the fundings' Customer keys when the tally is rebuilt
+    (``stapp/db/tally.py`` ``Bounds``), with the number of fundings they were chosen from."""
+
+    __tablename__ = "funding_customer_bounds"
+
+    position: int = Field(primary_key=True)
+    bound: str = Field(max_length=101)
+    rows: int = Field(default=0)
+
+
 class ChangeCounter(SQLModel, table=True):
     """One number per kind of record, raised by database triggers (``stapp/db/changes.py``): open pages poll it."""
 

@@ -40,6 +40,23 @@ from stapp.domain.listing import next_month, next_year, split_periods
 
 
 @dataclass(frozen=True)
+class Bounds:
+    """The keys that divide a text sort key into bands (``BANDS``' Customer): each band holds the keys from one bound
+    (included) to the next, as the database compares them (its own collation), so a band is a range of the key's
+    index whatever the collation. Chosen from the rows, about ``count`` bands of even size, when the tally is rebuilt
+    (``rebuild``; ``rebalance`` when the rows have doubled since)."""
+
+    table: str  # position, bound, and the rows the bounds were chosen from
+    column: str  # the source's key
+
+    count: int = 64
+
+    def band(self, row: str) -> str:
+        """The band of the source row ``{r}``: how many bounds are at or below its key."""
+        return f"(SELECT count(*) FROM {self.table} WHERE {self.table}.bound <= {row}.{self.column})"
+
+
+@dataclass(frozen=True)
 class Spec:
     table: str  # the tally
     source: str  # the table it sums
@@ -53,6 +70,7 @@ class Spec:
     grains: tuple[str, ...] = ("d", "m", "y")  # the periods kept: a band tally keeps no days (``BANDS``)
     # a dim's expression for one database where it differs (``{dialect: expression}``, keyed by the dim's column)
     dialect_dims: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = ()
+    bounds: Bounds | None = None  # a band tally of a text key: its bounds (the ``band`` dim counts them)
 
     def dims_for(self, dialect: str) -> tuple[tuple[str, str], ...]:
         own = {column: dict(by) for column, by in self.dialect_dims}
@@ -183,12 +201,24 @@ _FUNDING_FILTERS = (("status", "{r}.status"), ("outcome", "coalesce({r}.outcome,
 
 
 def _bands(table: str, source: str, key: str, filters: tuple, *, nullable: bool = False,
-           dialect_band: tuple = ()) -> Spec:
+           dialect_band: tuple = (), bounds: Bounds | None = None) -> Spec:
     return Spec(table=table, source=source, prefix=f"{table}_t",
-                dims=(("band", number_band(f"{{r}}.{key}")), *filters), sums=(("n", "1"),),
-                watched=("created_at", key, *(c for c, _ in filters if c != "band")), grains=("m", "y"),
-                only=f"{{r}}.{key} IS NOT NULL" if nullable else "",
-                dialect_dims=(("band", dialect_band),) if dialect_band else ())
+                dims=(("band", bounds.band("{r}") if bounds else number_band(f"{{r}}.{key}")), *filters),
+                sums=(("n", "1"),), watched=("created_at", key, *(c for c, _ in filters if c != "band")),
+                grains=("m", "y"), only=f"{{r}}.{key} IS NOT NULL" if nullable else "",
+                dialect_dims=(("band", dialect_band),) if dialect_band else (), bounds=bounds)
+
+
+def bounds_range(bounds: list[Any]) -> Any:
+    """The keys ``[lo, hi)`` of a band of a ``Bounds`` tally, given its bounds in order (None: open)."""
+
+    def keys(band: int) -> tuple[Any, Any]:
+        return (bounds[band - 1] if band > 0 else None), (bounds[band] if band < len(bounds) else None)
+
+    return keys
+
+
+CUSTOMER_BOUNDS = Bounds(table="funding_customer_bounds", column="customer_sort")
 
 
 BANDS = {
@@ -201,6 +231,8 @@ BANDS = {
                                             _FUNDING_FILTERS, nullable=True),
     ("fundings", "date_expected"): _bands("funding_expected_bands", "funding", "date_expected", _FUNDING_FILTERS,
                                           nullable=True, dialect_band=MONTH_BAND),
+    ("fundings", "customer"): _bands("funding_customer_bands", "funding", "customer_sort", _FUNDING_FILTERS,
+                                     bounds=CUSTOMER_BOUNDS),
 }
 
 ALL = (APPLICATIONS, FUNDINGS, APPLICATIONS_BY_REP, FUNDING_AGES, FUNDINGS_BY_EXPECTED, SUBMITTED_BY_DAY,
@@ -300,12 +332,56 @@ def rebuild(conn: Connection, spec: Spec) -> None:
     dims = [e.format(r=spec.source) for _, e in spec.dims_for(conn.dialect.name)]
     sums = ", ".join("count(*)" if e == "1" else f"coalesce(sum({e.format(r=spec.source)}), 0)" for _, e in spec.sums)
     where = f"WHERE {spec.only.format(r=spec.source)} " if spec.only else ""
+    source = spec.source
+    if spec.bounds is not None:
+        # bounds chosen from the rows now; each row's band computed once in a derived table (a GROUP BY may not hold
+        # the correlated subquery on PostgreSQL)
+        _choose_bounds(conn, spec.bounds, spec.source)
+        band = [c for c, _ in spec.dims].index("band")
+        source = f"(SELECT {spec.source}.*, {dims[band]} AS band_key FROM {spec.source}) AS {spec.source}"
+        dims[band] = f"{spec.source}.band_key"
     conn.execute(text(f"DELETE FROM {spec.table}"))
     for grain, period in periods:
         conn.execute(text(
             f"INSERT INTO {spec.table} ({spec.columns}) SELECT '{grain}', {period}, {', '.join(dims)}, {sums} "
-            f"FROM {spec.source} {where}GROUP BY {', '.join([period, *dims])}"
+            f"FROM {source} {where}GROUP BY {', '.join([period, *dims])}"
         ))
+
+
+def _choose_bounds(conn: Connection, bounds: Bounds, source: str) -> None:
+    """``bounds.count`` bounds at even steps through the source's keys, in the database's order (distinct)."""
+    key = bounds.column
+    rows = conn.execute(text(f"SELECT count(*) FROM {source} WHERE {key} IS NOT NULL")).scalar() or 0
+    step = max(rows // bounds.count, 1)
+    found = conn.execute(text(
+        f"SELECT {key} FROM (SELECT {key}, row_number() OVER (ORDER BY {key}) AS r FROM {source} "
+        f"WHERE {key} IS NOT NULL) AS ranked WHERE r % :step = 0 ORDER BY {key}"), {"step": step}).scalars().all()
+    chosen = [value for n, value in enumerate(found) if n == 0 or value != found[n - 1]]
+    conn.execute(text(f"DELETE FROM {bounds.table}"))
+    if chosen:
+        conn.execute(text(f"INSERT INTO {bounds.table} (position, bound, rows) VALUES (:position, :bound, :rows)"),
+                     [{"position": n, "bound": value, "rows": rows} for n, value in enumerate(chosen)])
+
+
+def rebalance(engine: Any) -> list[str]:
+    """Rebuild the band tallies of text keys whose rows have more than doubled since their bounds were chosen (a new
+    database starts with none: one band), so their bands stay about even; the tallies rebuilt. The source's writers
+    wait meanwhile (PostgreSQL: a SHARE lock; SQLite: its one writer), so no change is counted twice or lost."""
+    rebuilt = []
+    for spec in ALL:
+        if spec.bounds is None:
+            continue
+        with engine.connect() as conn:
+            rows = conn.execute(text(f"SELECT max(id) FROM {spec.source}")).scalar() or 0  # about: one index probe
+            seen = conn.execute(text(f"SELECT max(rows) FROM {spec.bounds.table}")).scalar() or 0
+        if rows < 2 * seen or rows < 2 * spec.bounds.count:
+            continue
+        with engine.begin() as conn:
+            if conn.dialect.name == "postgresql":
+                conn.execute(text(f"LOCK TABLE {spec.source} IN SHARE MODE"))
+            rebuild(conn, spec)
+        rebuilt.append(spec.table)
+    return rebuilt
 
 
 def period_clause(t: Any, start: date | None, end: date | None) -> Any | None:

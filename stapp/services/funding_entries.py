@@ -24,6 +24,8 @@ from stapp.db.models import (
     Customer,
     Funding,
     FundingAmountBands,
+    FundingCustomerBands,
+    FundingCustomerBounds,
     FundingExpectedBands,
     FundingExpectedTally,
     FundingTally,
@@ -501,8 +503,10 @@ def key_groups(session: Session, actor: Actor, q: ListQuery) -> list[tuple[Any, 
 
 
 # The band tallies of the sorts a page typed deep is placed by (``stapp/db/tally.py`` ``BANDS``), and a band's keys.
-_BANDS = {"amount_expected": (FundingAmountBands, tally.number_range),
-          "date_expected": (FundingExpectedBands, tally.month_range)}
+_BANDS = {"amount_expected": (FundingAmountBands, lambda _session: tally.number_range),
+          "date_expected": (FundingExpectedBands, lambda _session: tally.month_range),
+          "customer": (FundingCustomerBands, lambda session: tally.bounds_range(
+              session.exec(select(FundingCustomerBounds.bound).order_by(FundingCustomerBounds.position)).all()))}
 _BAND_FILTERS = frozenset({"created_from", "created_to", "statuses", "outcomes", "funders"})
 
 
@@ -526,9 +530,10 @@ def band_where(actor: Actor, q: ListQuery, t: Any) -> list | None:
 
 
 def _bands(session: Session, actor: Actor, q: ListQuery, count: int, today: date) -> Jump | None:
-    """A page typed deep into a filter sorted by Amount Expected or Expected Date is placed by the sort's band tally
-    (``paging.by_bands``); on SQLite its bands are read on the sort's wide index, the filter tested on its entries.
-    Every row (no filter) is read on that index without it."""
+    """A page typed deep into a filter sorted by Customer, Amount Expected or Expected Date is placed by the sort's band
+    tally (``paging.by_bands``; Customer's bands are ranges between bounds chosen from the keys, read when placing);
+    on SQLite its bands are read on the sort's wide index, the filter tested on its entries. Every row (no filter)
+    is read on that index without it."""
     if q.sort not in _BANDS or not any(q.filters.values()):
         return None
     t, key_range = _BANDS[q.sort]
@@ -538,7 +543,7 @@ def _bands(session: Session, actor: Actor, q: ListQuery, count: int, today: date
     sort, keys = _shape(q.sort, today)[1], None
     if session.get_bind().dialect.name == "sqlite":
         keys = _parts(actor, q, today, walk=frozenset(_WIDE.values()) - {sort.expr.key})[2]
-    return by_bands(session, t, where, sort, q, count, key_range, _LAST_ID, keys=keys)
+    return by_bands(session, t, where, sort, q, count, lambda band: key_range(session)(band), _LAST_ID, keys=keys)
 
 
 def _sums(t: Any):  # noqa: ANN202

@@ -125,7 +125,7 @@ def by_bands(session: Session, t: Any, where: list | None, sort: SortKey, q: Lis
     walked the sort's index or sorted its rows up to the page (a quarter by Amount Requested, page 400: 20 ms on
     SQLite), however the page was reached without a cursor.
 
-    ``key_range``: a band's keys ``[lo, hi)``. ``last_id``: the table's largest id (one index probe: about how many
+    ``key_range``: a band's keys ``[lo, hi)`` (None: open). ``last_id``: the table's largest id (one index probe: about how many
     rows it holds), read only for a page deep enough to be worth placing (``BAND_WALK``). ``nulls``: how many of the
     filter's ``total`` rows have no key (None: the rows the tally leaves out, those without one). ``keys``: the filter
     on the id and the sort key to read the bands with (SQLite: the filter tested on the entries of the sort's index,
@@ -164,7 +164,12 @@ def by_bands(session: Session, t: Any, where: list | None, sort: SortKey, q: Lis
         if first is None or last is None or skip is None:
             return None
         (lo, hi), (lo_last, hi_last) = key_range(first), key_range(last)
-        return (and_(key >= lo, key < hi_last) if ascending else and_(key < hi, key >= lo_last)), skip, keys
+        if not ascending:
+            lo, hi_last = lo_last, hi
+        # a band of text keys may be open at either end (``tally.bounds_range``)
+        between = [c for c in (key >= lo if lo is not None else None, key < hi_last if hi_last is not None else None)
+                   if c is not None]
+        return (and_(*between) if between else key.is_not(None)), skip, keys
 
     return place
 

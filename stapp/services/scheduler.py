@@ -11,7 +11,7 @@ from datetime import timedelta
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 
-from stapp.db import statistics
+from stapp.db import statistics, tally
 from stapp.db.engine import get_engine, write_session
 from stapp.db.models import Lease
 from stapp.db.types import utcnow
@@ -52,6 +52,9 @@ async def reconciler_loop() -> None:
                 analyzed = await asyncio.to_thread(statistics.refresh, get_engine())
                 if analyzed:
                     log.info("planner statistics refreshed for %s", ", ".join(analyzed))
+                rebalanced = await asyncio.to_thread(tally.rebalance, get_engine())
+                if rebalanced:
+                    log.info("band tallies rebalanced: %s", ", ".join(rebalanced))
         except asyncio.CancelledError:
             raise
         except Exception:  # noqa: BLE001  (keep the loop alive; the error is logged with its traceback)
