@@ -694,6 +694,10 @@ class FundingExpectedBands(_FundingBands, table=True):
     __tablename__ = "funding_expected_bands"
 
 
+class FundingIdBands(_FundingBands, table=True):
+    __tablename__ = "funding_id_bands"
+
+
 class FundingCustomerBands(_FundingBands, table=True):
     """Bands of Customer (``customer_sort``): band ``i`` holds the keys from bound ``i - 1`` (included) to bound ``i``
     of ``funding_customer_bounds``."""

@@ -233,6 +233,9 @@ BANDS = {
                                           nullable=True, dialect_band=MONTH_BAND),
     ("fundings", "customer"): _bands("funding_customer_bands", "funding", "customer_sort", _FUNDING_FILTERS,
                                      bounds=CUSTOMER_BOUNDS),
+    # by ID within each status, outcome or funder: a page deep in one value of a sort by Status, Outcome or Funder
+    # (``paging.fetch``'s ``groups``, whose rows of a value are ordered by id)
+    ("fundings", "id"): _bands("funding_id_bands", "funding", "id", _FUNDING_FILTERS),
 }
 
 ALL = (APPLICATIONS, FUNDINGS, APPLICATIONS_BY_REP, FUNDING_AGES, FUNDINGS_BY_EXPECTED, SUBMITTED_BY_DAY,

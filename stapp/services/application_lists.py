@@ -269,12 +269,13 @@ def _page(session: Session, conds: list, q: ListQuery, totals: tuple[int, int, i
 
 def _window(session: Session, conds: list, q: ListQuery, count: int, pages: int, *, deferred: bool = True,
             jump: Jump | None = None, walk: Walk | None = None, nulls: int | None = None,
-            offices: list[int] | None = None, groups: list[tuple[Any, int]] | None = None) -> Window:
+            offices: list[int] | None = None, groups: list[tuple[Any, int]] | None = None,
+            within: Callable[[Any, int], Jump | None] | None = None) -> Window:
     keys = _keys(conds, q) if deferred else None
     arms = [FinanceApplication.location_id == office for office in offices] if keys is not None and offices else None
     return fetch(session, _columns(q.sort) if deferred else _unordered(conds, q), SORT_KEYS[q.sort],
                  FinanceApplication.id, q, pages, keys=keys, jump=jump, walk=walk, total=count, nulls=nulls,
-                 pinned=pins_key(q, {"stage": "stages"}), arms=arms, groups=groups)
+                 pinned=pins_key(q, {"stage": "stages"}), arms=arms, groups=groups, within=within)
 
 
 def customer_version(session: Session, customer_id: int, q: ListQuery) -> tuple[int, int, int, str]:
@@ -376,7 +377,7 @@ def company_window(session: Session, actor: Actor, q: ListQuery, count: int, pag
                    walk=None if offices else _walk(session, actor, q, count),
                    jump=by_tally(session, ApplicationTally, tally_where(actor, q), FinanceApplication.created_at, q)
                    or (None if offices else _bands(session, actor, q, count, nulls)),
-                   nulls=nulls, offices=offices, groups=groups)
+                   nulls=nulls, offices=offices, groups=groups, within=_within(session, actor, q) if groups else None)
 
 
 # The band tallies of the sorts a page typed deep is placed by (``stapp/db/tally.py`` ``BANDS``).
@@ -417,6 +418,28 @@ def _bands(session: Session, actor: Actor, q: ListQuery, count: int, nulls: int 
     if session.get_bind().dialect.name == "sqlite":
         keys = _keys(_company_conds(actor, q, walk=frozenset(_FILTER_COLUMNS.values())), q)
     return by_bands(session, t, where, SORT_KEYS[q.sort], q, count, tally.number_range, _LAST_ID, nulls, keys)
+
+
+_BY_ID = SORT_KEYS["id"]
+
+
+def _within(session: Session, actor: Actor, q: ListQuery) -> Callable[[Any, int], Jump | None] | None:
+    """``paging.fetch``'s ``within`` for a sort by Stage (``stage_groups``): a page deep in one stage is placed among
+    that stage's rows, which are ordered by id, by ``application_id_bands`` (a quarter by Stage, page 400: 10-11 ms on
+    SQLite). None for a filter that tally does not hold."""
+    base = band_where(actor, q, ApplicationIdBands)
+    if base is None:
+        return None
+    t = ApplicationIdBands
+
+    def of(value: Any, n: int) -> Jump | None:
+        stage = value or ""  # no stage, kept as ''
+        # the walk a band spares passes the stage's entries of every row (its index range), not the table's
+        walked = select(func.sum(ApplicationTally.n)).where(ApplicationTally.grain == "y",
+                                                              ApplicationTally.stage == stage)
+        return by_bands(session, t, [*base, t.stage == stage], _BY_ID, q, n, tally.number_range, walked, nulls=0)
+
+    return of
 
 
 def null_keys(session: Session, actor: Actor, q: ListQuery, count: int) -> int | None:

@@ -125,8 +125,9 @@ def by_bands(session: Session, t: Any, where: list | None, sort: SortKey, q: Lis
     walked the sort's index or sorted its rows up to the page (a quarter by Amount Requested, page 400: 20 ms on
     SQLite), however the page was reached without a cursor.
 
-    ``key_range``: a band's keys ``[lo, hi)`` (None: open). ``last_id``: the table's largest id (one index probe: about how many
-    rows it holds), read only for a page deep enough to be worth placing (``BAND_WALK``). ``nulls``: how many of the
+    ``key_range``: a band's keys ``[lo, hi)`` (None: open). ``last_id``: the table's largest id (one index probe:
+    about how many rows it holds; or the entries of the index range the page is read in), read only for a page deep
+    enough to be worth placing (``BAND_WALK``). ``nulls``: how many of the
     filter's ``total`` rows have no key (None: the rows the tally leaves out, those without one). ``keys``: the filter
     on the id and the sort key to read the bands with (SQLite: the filter tested on the entries of the sort's index,
     ``unindexed``, which the band bounds); None: the list's own. A page among or reaching the NULL keys is left to the
@@ -136,7 +137,7 @@ def by_bands(session: Session, t: Any, where: list | None, sort: SortKey, q: Lis
     ascending, key = q.direction == "asc", sort.expr
 
     def place(offset: int) -> tuple[ColumnElement[bool], int, Any] | None:
-        if nulls is not None and (offset < nulls if ascending else offset + q.size > total - nulls):
+        if nulls and (offset < nulls if ascending else offset + q.size > total - nulls):
             return None  # among the NULL keys, or reaching them
         top = session.connection().execute(last_id).scalar() or 0
         if offset * top < BAND_WALK * total:
@@ -351,7 +352,7 @@ def _utc(day: date) -> datetime:
 def fetch(session: Session, query: Any, sort: SortKey, ident: Any, q: ListQuery, pages: int,
           keys: Any = None, jump: Jump | None = None, walk: Walk | None = None, total: int | None = None,
           nulls: int | None = None, pinned: bool = False, arms: list | None = None,
-          groups: list[tuple[Any, int]] | None = None) -> Window:
+          groups: list[tuple[Any, int]] | None = None, within: Callable[[Any, int], Jump | None] | None = None) -> Window:
     """One page of ``query`` (unordered; its last column must be ``sort.expr``) for ``q``.
 
     ``keys``, when given, is the list's filter selecting only ``ident`` and ``sort.expr`` with only the joins
@@ -388,6 +389,10 @@ def fetch(session: Session, query: Any, sort: SortKey, ident: Any, q: ListQuery,
     then the values after it that hold rows. The planners otherwise walked the index through every value the
     filter has no rows of (a funder with one outcome sorted by Status, page 1: 16-20 ms on SQLite, 23 ms on
     PostgreSQL), or sorted every matching row (Declined at three offices by Stage: 25-33 ms a page on both).
+
+    ``within``, with ``groups``: given one of its values and its rows, a ``jump`` that places an offset among that
+    value's rows (ordered by id: ``by_bands`` over a tally by bands of the id), so a page deep in one value skips only
+    rows of one band of it.
 
     ``arms``, with ``keys``: the filter's condition for each office (``office_arms``), whose rows are each a range of
     its own index in the sort's order. A page's keys are then those ranges merged in order (SQLite merges a UNION ALL
@@ -493,6 +498,13 @@ def fetch(session: Session, query: Any, sort: SortKey, ident: Any, q: ListQuery,
             if reach <= 0:
                 break
             spanned.append(value_is(value))
+            place = within(value, n) if within is not None and len(spanned) == 1 and offset else None
+            target = place(offset) if place is not None else None
+            if target is not None:  # deep in the first value: from the band of its ids holding the page's first row
+                # as an equality on PostgreSQL too: a range of one value cannot bound the ids on the (key, id) index,
+                # and the arm is ordered and limited to the few rows the page can take from it (``_merged``)
+                value_eq = sort.expr.is_(None) if value is None else sort.expr == value
+                spanned[0], offset = and_(value_eq, target[0]), target[1]
             reach -= n
         if not spanned:
             return []

@@ -351,3 +351,4 @@ def test_band_tallies_are_exact_and_place_typed_pages_on_postgres(postgres_app: 
     test_bands.assert_band_expressions_order_as_their_keys()
     test_bands.assert_band_tallies_are_exact(random.Random(5))
     test_bands.assert_typed_pages_are_placed_by_bands(_actor("admin@example.com"), monkeypatch)
+    test_bands.assert_pages_deep_in_one_value_are_placed_by_id_bands(_actor("admin@example.com"), monkeypatch)

@@ -128,7 +128,8 @@ def _counted(spec: tally.Spec) -> Counter:
     table = FinanceApplication if applications else Funding
     key = {"application_requested_bands": "amount_requested_cents", "application_financed_bands":
            "amount_financed_cents", "application_id_bands": "id", "funding_amount_bands": "amount_expected_cents",
-           "funding_expected_bands": "date_expected", "funding_customer_bands": "customer_sort"}[spec.table]
+           "funding_expected_bands": "date_expected", "funding_customer_bands": "customer_sort",
+           "funding_id_bands": "id"}[spec.table]
     counts: Counter = Counter()
     bounds = _bounds()
     with read_session() as s:
@@ -269,6 +270,43 @@ def test_a_page_typed_deep_is_placed_by_its_band_and_is_the_lists_slice(actor_fo
     spread(random.Random(9))
     tally.rebalance(get_engine())  # Customer's bounds
     assert_typed_pages_are_placed_by_bands(actor_for("admin@example.com"), monkeypatch)
+
+
+def assert_pages_deep_in_one_value_are_placed_by_id_bands(actor, monkeypatch) -> None:  # noqa: ANN001
+    """Sorted by Status, Outcome or Funder (Funding Entries) or Stage (company Financing), a value's rows are ordered by
+    id: a page typed deep inside one value reads that value from the band of ids holding its first row
+    (``funding_id_bands``, ``application_id_bands``), and every page is the list's slice."""
+    from tests.unit.test_paging import selects
+
+    monkeypatch.setattr(paging, "BAND_WALK", 0)
+    some = {"entries": ({"statuses": "COMPLETE,PENDING"}, lambda r: r["status"] in ("COMPLETE", "PENDING")),
+            "applications": ({"statuses": "Approved,Declined"}, lambda r: r["status"] in ("Approved", "Declined"))}
+    for list_name, sort, column in (("entries", "status", "status"), ("entries", "outcome", "outcome"),
+                                    ("entries", "funder", "funder_sort"), ("applications", "stage", "stage")):
+        table = Funding if list_name == "entries" else FinanceApplication
+        for filters, keep in ((QUARTER, _in_quarter), some[list_name]):
+            for direction in ("asc", "desc"):
+                with read_session() as s:
+                    rows = [r for r in s.exec(table.__table__.select()).mappings().all() if keep(r)]
+                ascending = sorted(rows, key=lambda r, c=column: (r[c] is not None, r[c] or "", r["id"]))
+                ordered = ascending if direction == "asc" else ascending[::-1]
+                base = {**filters, "sort": sort, "dir": direction, "size": "10"}
+                placed = 0
+                for n in range(1, -(-len(ordered) // 10) + 1):
+                    with selects() as sql:
+                        page = _fetch(list_name, actor, {**base, "page": str(n)})
+                    case = (list_name, sort, filters, direction, n)
+                    assert [r["id"] for r in page.rows] == [r["id"] for r in ordered[(n - 1) * 10:n * 10]], case
+                    first = ordered[(n - 1) * 10][column]
+                    inside = (n - 1) * 10 - next(i for i, r in enumerate(ordered) if r[column] == first)
+                    assert _placed(sql, list_name, "id") == (inside > 0), case
+                    placed += inside > 0
+                assert placed, (sort, filters, direction)
+
+
+def test_a_page_deep_in_one_value_of_a_status_outcome_funder_or_stage_sort_is_placed_by_id_bands(actor_for, monkeypatch):
+    spread(random.Random(10))
+    assert_pages_deep_in_one_value_are_placed_by_id_bands(actor_for("admin@example.com"), monkeypatch)
 
 
 def test_bands_are_not_read_for_offices_a_scoped_user_or_a_range_of_days(actor_for, monkeypatch):
