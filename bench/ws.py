@@ -479,7 +479,7 @@ def measure(url: str, *, counts: tuple[int, ...] = (1, 10, 50), rounds: int = 8,
 
                 redis.Redis.from_url(redis_url).flushdb()
             result = asyncio.run(_run(port, tokens, counts, rounds, proc, redis_url))
-            result["stack"] = (f"state in Redis, {workers} workers" if redis_url else "state on disk, 1 worker")
+            result["stack"] = (f"state in Redis, {workers} workers" if redis_url else "state in memory, 1 worker")
             result["submissions"] = {"provider_latency_ms": latency_ms,
                                      **asyncio.run(_submissions(port, sim_port, tokens, url, proc, sim))}
             return result

@@ -127,11 +127,11 @@ def by_bands(session: Session, t: Any, where: list | None, sort: SortKey, q: Lis
 
     ``key_range``: a band's keys ``[lo, hi)`` (None: open). ``last_id``: the table's largest id (one index probe:
     about how many rows it holds; or the entries of the index range the page is read in), read only for a page deep
-    enough to be worth placing (``BAND_WALK``). ``nulls``: how many of the
-    filter's ``total`` rows have no key (None: the rows the tally leaves out, those without one). ``keys``: the filter
-    on the id and the sort key to read the bands with (SQLite: the filter tested on the entries of the sort's index,
-    ``unindexed``, which the band bounds); None: the list's own. A page among or reaching the NULL keys is left to the
-    other readings, and so is a count that does not add up (a write between the reads)."""
+    enough to be worth placing (``BAND_WALK``). ``nulls``: how many of the filter's ``total`` rows have no key (None:
+    the rows the tally leaves out, those without one). ``keys``: the filter on the id and the sort key to read the
+    bands with (SQLite: the filter tested on the entries of the sort's index, ``unindexed``, which the band bounds);
+    None: the list's own. A page among or reaching the NULL keys is left to the other readings, and so is a count that
+    does not add up (a write between the reads)."""
     if where is None or total <= 0:
         return None
     ascending, key = q.direction == "asc", sort.expr
@@ -538,9 +538,10 @@ def fetch(session: Session, query: Any, sort: SortKey, ident: Any, q: ListQuery,
                 offset -= n
                 continue
             if n == total and sqlite and offset and unbounded:
-                # every row on this side, deep in it: SQLite sorts the filter's rows faster than it walks the side
+                # every row on the NULL side, deep in it: SQLite sorts the filter's rows faster than it walks the side
                 # (Declined at three offices by Amount Financed, the last page typed: 57 -> 37 ms); from the start,
-                # and on PostgreSQL always, the side's own range is the quicker
+                # and on PostgreSQL always, the side's own range is the quicker. Every row on the keys' side keeps its
+                # IS NOT NULL, which SQLite seeks past the NULLs (Approved by Amount Financed: 30 -> 3.6 ms)
                 where, unbounded = None, False
             rows += read(where, ascending, offset, size=min(q.size - len(rows), n - offset), unbounded=unbounded)
             offset = 0
