@@ -226,12 +226,18 @@ def tally_where(actor: Actor, q: ListQuery, t: Any = ApplicationTally) -> list |
     conds = [location_clause(actor, Permission.FUNDING_DETAILS_VIEW, t.location_id)]
     if f.get("locations"):
         conds.append(t.location_id.in_(f["locations"]))
+    period = tally.period_clause(t, f.get("created_from"), f.get("created_to"))
+    return None if period is None else [*conds, *_status_and_stage(q, t), period]
+
+
+def _status_and_stage(q: ListQuery, t: Any) -> list:
+    """Conditions on a tally's ``status`` and ``stage`` (no stage kept as ``''``) for ``q``'s filters."""
+    f, conds = q.filters, []
     if f.get("statuses"):
         conds.append(t.status.in_(f["statuses"]))
     if f.get("stages"):
         conds.append(t.stage.in_(["" if s == NO_STAGE else s for s in f["stages"]]))
-    period = tally.period_clause(t, f.get("created_from"), f.get("created_to"))
-    return None if period is None else [*conds, period]
+    return conds
 
 
 def tallied(session: Session, actor: Actor, q: ListQuery) -> tuple[int, int, int]:
@@ -392,13 +398,8 @@ def band_where(actor: Actor, q: ListQuery, t: Any) -> list | None:
     f = q.filters
     if f.get("locations") or f.get("reps") or actor.grants.locations(Permission.FUNDING_DETAILS_VIEW) is not None:
         return None
-    conds = []
-    if f.get("statuses"):
-        conds.append(t.status.in_(f["statuses"]))
-    if f.get("stages"):
-        conds.append(t.stage.in_(["" if s == NO_STAGE else s for s in f["stages"]]))
     period = tally.months_clause(t, f.get("created_from"), f.get("created_to"))
-    return None if period is None else [*conds, period]
+    return None if period is None else [*_status_and_stage(q, t), period]
 
 
 def _bands(session: Session, actor: Actor, q: ListQuery, count: int, nulls: int | None) -> Jump | None:

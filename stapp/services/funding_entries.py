@@ -448,14 +448,21 @@ def _tally_conds(actor: Actor, q: ListQuery, t: Any, start: str, end: str) -> li
     conds = [location_clause(actor, Permission.FUNDING_DETAILS_VIEW, t.location_id)]
     if f.get("locations"):
         conds.append(t.location_id.in_(f["locations"]))
+    conds += _tallied_values(q, t)
+    period = tally.period_clause(t, f.get(start), f.get(end))
+    return [*conds, period if period is not None else false()]
+
+
+def _tallied_values(q: ListQuery, t: Any) -> list:
+    """Conditions on a tally's ``status``, ``outcome`` (none kept as ``''``) and ``funder_id`` for ``q``'s filters."""
+    f, conds = q.filters, []
     if f.get("statuses"):
         conds.append(t.status.in_(f["statuses"]))
     if f.get("outcomes"):
         conds.append(t.outcome.in_(["" if o == NO_OUTCOME else o for o in f["outcomes"]]))
     if f.get("funders"):
         conds.append(t.funder_id.in_(f["funders"]))  # No Funder is stored as 0, its filter value
-    period = tally.period_clause(t, f.get(start), f.get(end))
-    return [*conds, period if period is not None else false()]
+    return conds
 
 
 def tallied(session: Session, actor: Actor, q: ListQuery) -> dict[str, Any] | None:
@@ -519,15 +526,8 @@ def band_where(actor: Actor, q: ListQuery, t: Any) -> list | None:
     if any(value for name, value in f.items() if name not in _BAND_FILTERS) or \
             actor.grants.locations(Permission.FUNDING_DETAILS_VIEW) is not None:
         return None
-    conds = []
-    if f.get("statuses"):
-        conds.append(t.status.in_(f["statuses"]))
-    if f.get("outcomes"):
-        conds.append(t.outcome.in_(["" if o == NO_OUTCOME else o for o in f["outcomes"]]))
-    if f.get("funders"):
-        conds.append(t.funder_id.in_(f["funders"]))  # No Funder is stored as 0, its filter value
     period = tally.months_clause(t, f.get("created_from"), f.get("created_to"))
-    return None if period is None else [*conds, period]
+    return None if period is None else [*_tallied_values(q, t), period]
 
 
 def _bands(session: Session, actor: Actor, q: ListQuery, count: int, today: date) -> Jump | None:
