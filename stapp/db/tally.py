@@ -35,6 +35,7 @@ from typing import Any
 from sqlalchemy import and_, event, func, or_, select, text
 from sqlalchemy.engine import Connection
 
+from stapp.db.engine import write_session
 from stapp.domain.financing import AppStatus
 from stapp.domain.listing import next_month, next_year, split_periods
 
@@ -379,7 +380,8 @@ def rebalance(engine: Any) -> list[str]:
             seen = conn.execute(text(f"SELECT max(rows) FROM {spec.bounds.table}")).scalar() or 0
         if rows < 2 * seen or rows < 2 * spec.bounds.count:
             continue
-        with engine.begin() as conn:
+        with write_session(engine) as session:  # SQLite: the write lock first (BEGIN IMMEDIATE), as every writer
+            conn = session.connection()
             if conn.dialect.name == "postgresql":
                 conn.execute(text(f"LOCK TABLE {spec.source} IN SHARE MODE"))
             rebuild(conn, spec)
