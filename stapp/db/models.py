@@ -698,6 +698,18 @@ class FundingIdBands(_FundingBands, table=True):
     __tablename__ = "funding_id_bands"
 
 
+class FundingAmountBandsByExpected(_FundingBands, table=True):
+    """``funding_amount_bands`` by the month and year of Date Expected (fundings without one left out)."""
+
+    __tablename__ = "funding_amount_bands_by_expected"
+
+
+class FundingIdBandsByExpected(_FundingBands, table=True):
+    """``funding_id_bands`` by the month and year of Date Expected (fundings without one left out)."""
+
+    __tablename__ = "funding_id_bands_by_expected"
+
+
 class FundingCustomerBands(_FundingBands, table=True):
     """Bands of Customer (``customer_sort``): band ``i`` holds the keys from bound ``i - 1`` (included) to bound ``i``
     of ``funding_customer_bounds``."""

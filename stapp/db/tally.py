@@ -202,11 +202,15 @@ _FUNDING_FILTERS = (("status", "{r}.status"), ("outcome", "coalesce({r}.outcome,
 
 
 def _bands(table: str, source: str, key: str, filters: tuple, *, nullable: bool = False,
-           dialect_band: tuple = (), bounds: Bounds | None = None) -> Spec:
+           dialect_band: tuple = (), bounds: Bounds | None = None, by_expected: bool = False) -> Spec:
+    """A band tally of ``key``, by the month and year of creation, or of Date Expected (``by_expected``: Funding
+    Entries with an Expected range; fundings without one left out, as no such range holds them)."""
+    time = "date_expected" if by_expected else "created_at"
+    only = [f"{{r}}.{column} IS NOT NULL" for column in ([key] if nullable else []) + ([time] if by_expected else [])]
     return Spec(table=table, source=source, prefix=f"{table}_t",
                 dims=(("band", bounds.band("{r}") if bounds else number_band(f"{{r}}.{key}")), *filters),
-                sums=(("n", "1"),), watched=("created_at", key, *(c for c, _ in filters if c != "band")),
-                grains=("m", "y"), only=f"{{r}}.{key} IS NOT NULL" if nullable else "",
+                sums=(("n", "1"),), watched=(time, key, *(c for c, _ in filters if c != "band")),
+                time=time, time_is_date=by_expected, grains=("m", "y"), only=" AND ".join(only),
                 dialect_dims=(("band", dialect_band),) if dialect_band else (), bounds=bounds)
 
 
@@ -237,6 +241,12 @@ BANDS = {
     # by ID within each status, outcome or funder: a page deep in one value of a sort by Status, Outcome or Funder
     # (``paging.fetch``'s ``groups``, whose rows of a value are ordered by id)
     ("fundings", "id"): _bands("funding_id_bands", "funding", "id", _FUNDING_FILTERS),
+    # the same by the month and year of Date Expected, for Funding Entries with an Expected range
+    ("fundings by expected", "amount_expected"): _bands("funding_amount_bands_by_expected", "funding",
+                                                        "amount_expected_cents", _FUNDING_FILTERS, nullable=True,
+                                                        by_expected=True),
+    ("fundings by expected", "id"): _bands("funding_id_bands_by_expected", "funding", "id", _FUNDING_FILTERS,
+                                           by_expected=True),
 }
 
 ALL = (APPLICATIONS, FUNDINGS, APPLICATIONS_BY_REP, FUNDING_AGES, FUNDINGS_BY_EXPECTED, SUBMITTED_BY_DAY,

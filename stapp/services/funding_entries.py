@@ -24,11 +24,13 @@ from stapp.db.models import (
     Customer,
     Funding,
     FundingAmountBands,
+    FundingAmountBandsByExpected,
     FundingCustomerBands,
     FundingCustomerBounds,
     FundingExpectedBands,
     FundingExpectedTally,
     FundingIdBands,
+    FundingIdBandsByExpected,
     FundingTally,
     Location,
 )
@@ -510,24 +512,31 @@ def key_groups(session: Session, actor: Actor, q: ListQuery) -> list[tuple[Any, 
     return sorted(groups, key=lambda group: group[0] is not None)  # NULL first; a stable sort keeps the rest in order
 
 
-# The band tallies of the sorts a page typed deep is placed by (``stapp/db/tally.py`` ``BANDS``), and a band's keys.
-_BANDS = {"amount_expected": (FundingAmountBands, lambda _session: tally.number_range),
-          "date_expected": (FundingExpectedBands, lambda _session: tally.month_range),
-          "customer": (FundingCustomerBands, lambda session: tally.bounds_range(
+# The band tallies of the sorts a page typed deep is placed by (``stapp/db/tally.py`` ``BANDS``), by creation and by
+# Date Expected (None: none by it), and a band's keys.
+_BANDS = {"amount_expected": (FundingAmountBands, FundingAmountBandsByExpected, lambda _session: tally.number_range),
+          "date_expected": (FundingExpectedBands, None, lambda _session: tally.month_range),
+          "customer": (FundingCustomerBands, None, lambda session: tally.bounds_range(
               session.exec(select(FundingCustomerBounds.bound).order_by(FundingCustomerBounds.position)).all()))}
-_BAND_FILTERS = frozenset({"created_from", "created_to", "statuses", "outcomes", "funders"})
+_BAND_FILTERS = frozenset({"statuses", "outcomes", "funders"})
 
 
-def band_where(actor: Actor, q: ListQuery, t: Any) -> list | None:
-    """Conditions on the band tally ``t`` matching ``q``: its statuses, outcomes, funders and a Created range of whole
-    months; None for a filter it does not hold (offices, an Expected range, days at a range's edges...) or a user
-    whose permission covers some offices only (the tally has no location)."""
+def band_where(actor: Actor, q: ListQuery, t: Any, *, by_expected: bool = False) -> list | None:
+    """Conditions on the band tally ``t`` matching ``q``: its statuses, outcomes, funders and a range of whole months of
+    creation or, for a tally by Date Expected (``by_expected``), an Expected range of whole months; None for a filter it does not hold
+    (offices, the other range, days at a range's edges...) or a user whose permission covers some offices only (the
+    tally has no location)."""
     f = q.filters
-    if any(value for name, value in f.items() if name not in _BAND_FILTERS) or \
+    start, end = ("expected_from", "expected_to") if by_expected else ("created_from", "created_to")
+    if any(value for name, value in f.items() if name not in _BAND_FILTERS | {start, end}) or \
             actor.grants.locations(Permission.FUNDING_DETAILS_VIEW) is not None:
         return None
-    period = tally.months_clause(t, f.get("created_from"), f.get("created_to"))
+    period = tally.months_clause(t, f.get(start), f.get(end))
     return None if period is None else [*_tallied_values(q, t), period]
+
+
+def _by_expected(q: ListQuery) -> bool:
+    return any(q.filters.get(name) for name in EXPECTED_RANGE)
 
 
 def _bands(session: Session, actor: Actor, q: ListQuery, count: int, today: date) -> Jump | None:
@@ -537,8 +546,10 @@ def _bands(session: Session, actor: Actor, q: ListQuery, count: int, today: date
     is read on that index without it."""
     if q.sort not in _BANDS or not any(q.filters.values()):
         return None
-    t, key_range = _BANDS[q.sort]
-    where = band_where(actor, q, t)
+    by_creation, by_expected, key_range = _BANDS[q.sort]
+    expected = _by_expected(q)
+    t = by_expected if expected else by_creation
+    where = None if t is None else band_where(actor, q, t, by_expected=expected)
     if where is None:
         return None
     sort, keys = _shape(q.sort, today)[1], None
@@ -553,11 +564,13 @@ _BY_ID = SortKey(Funding.id, "int", nullable=False)
 def _within(session: Session, actor: Actor, q: ListQuery) -> Any:
     """``paging.fetch``'s ``within`` for a sort by Status, Outcome or Funder (``key_groups``): a page deep in one value is
     placed among that value's rows, which are ordered by id, by ``funding_id_bands`` (a quarter by Status, page 400:
-    11-13 ms on SQLite; by Funder, 26 ms on PostgreSQL). None for a filter that tally does not hold."""
-    base = band_where(actor, q, FundingIdBands)
+    11-13 ms on SQLite; by Funder, 26 ms on PostgreSQL), or with an Expected range ``funding_id_bands_by_expected``.
+    None for a filter that tally does not hold."""
+    expected = _by_expected(q)
+    t = FundingIdBandsByExpected if expected else FundingIdBands
+    base = band_where(actor, q, t, by_expected=expected)
     if base is None:
         return None
-    t = FundingIdBands
 
     def value_of(tally_table: Any, value: Any) -> Any:
         if q.sort == "status":

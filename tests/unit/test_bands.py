@@ -129,7 +129,8 @@ def _counted(spec: tally.Spec) -> Counter:
     key = {"application_requested_bands": "amount_requested_cents", "application_financed_bands":
            "amount_financed_cents", "application_id_bands": "id", "funding_amount_bands": "amount_expected_cents",
            "funding_expected_bands": "date_expected", "funding_customer_bands": "customer_sort",
-           "funding_id_bands": "id"}[spec.table]
+           "funding_id_bands": "id", "funding_amount_bands_by_expected": "amount_expected_cents",
+           "funding_id_bands_by_expected": "id"}[spec.table]
     counts: Counter = Counter()
     bounds = _bounds()
     with read_session() as s:
@@ -143,9 +144,11 @@ def _counted(spec: tally.Spec) -> Counter:
                 band = value.year * 12 + value.month if isinstance(value, date) else tally.band_of(value)
             dims = (row["status"], row["stage"] or "") if applications else (
                 row["status"], row["outcome"] or "", row["funder_id"] or 0)
-            created = row["created_at"]
-            counts[("m", date(created.year, created.month, 1), band, *dims)] += 1
-            counts[("y", date(created.year, 1, 1), band, *dims)] += 1
+            moment = row[spec.time]  # creation, or Date Expected (rows without one are in no such tally)
+            if moment is None:
+                continue
+            counts[("m", date(moment.year, moment.month, 1), band, *dims)] += 1
+            counts[("y", date(moment.year, 1, 1), band, *dims)] += 1
     return counts
 
 
@@ -211,6 +214,11 @@ def _in_quarter(r) -> bool:  # noqa: ANN001
 
 
 QUARTER = {"created_from": "2026-01-01", "created_to": "2026-03-31"}
+EXPECTED = {"expected_from": "2026-01-01", "expected_to": "2026-03-31"}
+
+
+def _expected_in_quarter(r) -> bool:  # noqa: ANN001
+    return r["date_expected"] is not None and date(2026, 1, 1) <= r["date_expected"] <= date(2026, 3, 31)
 CASES = [
     ("applications", "amount_requested", QUARTER, _in_quarter),
     ("applications", "amount_requested", {"statuses": "Approved,Declined"}, lambda r: r["status"] in ("Approved", "Declined")),
@@ -223,6 +231,7 @@ CASES = [
     ("entries", "date_expected", {"funders": "0"}, lambda r: r["funder_id"] is None),
     ("entries", "customer", {"statuses": "COMPLETE,READY"}, lambda r: r["status"] in ("COMPLETE", "READY")),
     ("entries", "customer", QUARTER, _in_quarter),
+    ("entries", "amount_expected", EXPECTED, _expected_in_quarter),
 ]
 
 
@@ -279,12 +288,13 @@ def assert_pages_deep_in_one_value_are_placed_by_id_bands(actor, monkeypatch) ->
     from tests.unit.test_paging import selects
 
     monkeypatch.setattr(paging, "BAND_WALK", 0)
-    some = {"entries": ({"statuses": "COMPLETE,PENDING"}, lambda r: r["status"] in ("COMPLETE", "PENDING")),
-            "applications": ({"statuses": "Approved,Declined"}, lambda r: r["status"] in ("Approved", "Declined"))}
+    some = {"entries": [({"statuses": "COMPLETE,PENDING"}, lambda r: r["status"] in ("COMPLETE", "PENDING")),
+                        (EXPECTED, _expected_in_quarter)],
+            "applications": [({"statuses": "Approved,Declined"}, lambda r: r["status"] in ("Approved", "Declined"))]}
     for list_name, sort, column in (("entries", "status", "status"), ("entries", "outcome", "outcome"),
                                     ("entries", "funder", "funder_sort"), ("applications", "stage", "stage")):
         table = Funding if list_name == "entries" else FinanceApplication
-        for filters, keep in ((QUARTER, _in_quarter), some[list_name]):
+        for filters, keep in ((QUARTER, _in_quarter), *some[list_name]):
             for direction in ("asc", "desc"):
                 with read_session() as s:
                     rows = [r for r in s.exec(table.__table__.select()).mappings().all() if keep(r)]
