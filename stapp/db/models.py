@@ -719,7 +719,8 @@ class FundingCustomerBands(_FundingBands, table=True):
 
 class FundingCustomerBounds(SQLModel, table=True):
     """The bounds of ``funding_customer_bands``, chosen from the fundings' Customer keys when the tally is rebuilt
-    (``stapp/db/tally.py`` ``Bounds``), with the number of fundings they were chosen from."""
+    (``stapp/db/tally.py`` ``Bounds``), with the largest funding id then (``rows``: about how many fundings there
+    were; ``tally.rebalance`` compares it with the largest id now)."""
 
     __tablename__ = "funding_customer_bounds"
 

@@ -47,7 +47,7 @@ class Bounds:
     index whatever the collation. Chosen from the rows, about ``count`` bands of even size, when the tally is rebuilt
     (``rebuild``; ``rebalance`` when the rows have doubled since)."""
 
-    table: str  # position, bound, and the rows the bounds were chosen from
+    table: str  # position, bound, and the largest id of the source when they were chosen
     column: str  # the source's key
 
     count: int = 64
@@ -366,6 +366,7 @@ def _choose_bounds(conn: Connection, bounds: Bounds, source: str) -> None:
     """``bounds.count`` bounds at even steps through the source's keys, in the database's order (distinct)."""
     key = bounds.column
     rows = conn.execute(text(f"SELECT count(*) FROM {source} WHERE {key} IS NOT NULL")).scalar() or 0
+    top = conn.execute(text(f"SELECT max(id) FROM {source}")).scalar() or 0  # what ``rebalance`` compares
     step = max(rows // bounds.count, 1)
     found = conn.execute(text(
         f"SELECT {key} FROM (SELECT {key}, row_number() OVER (ORDER BY {key}) AS r FROM {source} "
@@ -374,7 +375,7 @@ def _choose_bounds(conn: Connection, bounds: Bounds, source: str) -> None:
     conn.execute(text(f"DELETE FROM {bounds.table}"))
     if chosen:
         conn.execute(text(f"INSERT INTO {bounds.table} (position, bound, rows) VALUES (:position, :bound, :rows)"),
-                     [{"position": n, "bound": value, "rows": rows} for n, value in enumerate(chosen)])
+                     [{"position": n, "bound": value, "rows": top} for n, value in enumerate(chosen)])
 
 
 def rebalance(engine: Any) -> list[str]:
@@ -385,10 +386,10 @@ def rebalance(engine: Any) -> list[str]:
     for spec in ALL:
         if spec.bounds is None:
             continue
-        with engine.connect() as conn:
-            rows = conn.execute(text(f"SELECT max(id) FROM {spec.source}")).scalar() or 0  # about: one index probe
+        with engine.connect() as conn:  # the largest id, now and when the bounds were chosen: one index probe each
+            top = conn.execute(text(f"SELECT max(id) FROM {spec.source}")).scalar() or 0
             seen = conn.execute(text(f"SELECT max(rows) FROM {spec.bounds.table}")).scalar() or 0
-        if rows < 2 * seen or rows < 2 * spec.bounds.count:
+        if top < 2 * seen or top < 2 * spec.bounds.count:
             continue
         with write_session(engine) as session:  # SQLite: the write lock first (BEGIN IMMEDIATE), as every writer
             conn = session.connection()

@@ -370,3 +370,24 @@ def test_a_band_page_reads_its_keys_between_two_keys_of_the_sort(actor_for, monk
     assert f"finance_application.{column} >= " in finder and f"finance_application.{column} < " in finder, finder
     skipped = [line for line in sql if " AS page_keys " in line]
     assert skipped and "OFFSET" in skipped[0].upper()
+
+
+def test_bounds_are_chosen_again_only_when_the_fundings_have_doubled(db):  # noqa: ARG001
+    """``tally.rebalance`` compares the largest funding id with the one recorded when the bounds were chosen: rows
+    deleted since (ids never reused) do not make every pass of the scheduler rebuild the tally."""
+    spread(random.Random(12))
+    spec = tally.BANDS[("fundings", "customer")]
+    assert tally.rebalance(get_engine()) == [spec.table]
+    with write_session() as s:
+        top = max(s.exec(select(Funding.id)).all())
+        s.exec(delete(Funding).where(Funding.id < top - 20))
+    with get_engine().begin() as conn:  # chosen again from the twenty-odd fundings left
+        tally.rebuild(conn, spec)
+    assert tally.rebalance(get_engine()) == []
+    assert _kept(spec) == _counted(spec)
+    with write_session() as s:  # until the fundings' ids have doubled
+        row = dict(s.exec(Funding.__table__.select().limit(1)).mappings().one())
+        for _ in range(top + 1):
+            s.add(Funding(**{**row, "id": None}))
+    assert tally.rebalance(get_engine()) == [spec.table]
+    assert _kept(spec) == _counted(spec)
