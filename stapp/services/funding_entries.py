@@ -522,10 +522,10 @@ _BAND_FILTERS = frozenset({"statuses", "outcomes", "funders"})
 
 
 def band_where(actor: Actor, q: ListQuery, t: Any, *, by_expected: bool = False) -> list | None:
-    """Conditions on the band tally ``t`` matching ``q``: its statuses, outcomes, funders and a range of whole months of
-    creation or, for a tally by Date Expected (``by_expected``), an Expected range of whole months; None for a filter it does not hold
-    (offices, the other range, days at a range's edges...) or a user whose permission covers some offices only (the
-    tally has no location)."""
+    """Conditions on the band tally ``t`` matching ``q``: its statuses, outcomes, funders and a Created range of whole
+    months or, for a tally by Date Expected (``by_expected``), an Expected range of whole months; None for a filter it
+    does not hold (offices, the other range, days at a range's edges...) or a user whose permission covers some
+    offices only (the tally has no location)."""
     f = q.filters
     start, end = ("expected_from", "expected_to") if by_expected else ("created_from", "created_to")
     if any(value for name, value in f.items() if name not in _BAND_FILTERS | {start, end}) or \
@@ -555,7 +555,14 @@ def _bands(session: Session, actor: Actor, q: ListQuery, count: int, today: date
     sort, keys = _shape(q.sort, today)[1], None
     if session.get_bind().dialect.name == "sqlite":
         keys = _parts(actor, q, today, walk=frozenset(_WIDE.values()) - {sort.expr.key})[2]
-    return by_bands(session, t, where, sort, q, count, lambda band: key_range(session)(band), _LAST_ID, keys=keys)
+    ranges: list[Any] = []  # a band's keys, read when a page is placed (Customer's bounds: once)
+
+    def band_keys(band: int) -> tuple[Any, Any]:
+        if not ranges:
+            ranges.append(key_range(session))
+        return ranges[0](band)
+
+    return by_bands(session, t, where, sort, q, count, band_keys, _LAST_ID, keys=keys)
 
 
 _BY_ID = SortKey(Funding.id, "int", nullable=False)
