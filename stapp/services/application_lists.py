@@ -67,6 +67,7 @@ from stapp.services.paging import (
     spread_bound,
     unindexed,
     walk_budget,
+    within_bands,
 )
 
 SORTS = {"id": "ID", "created": "Created", "amount_requested": "Amount Requested",
@@ -428,19 +429,11 @@ def _within(session: Session, actor: Actor, q: ListQuery) -> Callable[[Any, int]
     """``paging.fetch``'s ``within`` for a sort by Stage (``stage_groups``): a page deep in one stage is placed among
     that stage's rows, which are ordered by id, by ``application_id_bands`` (a quarter by Stage, page 400: 10-11 ms on
     SQLite). None for a filter that tally does not hold."""
-    base = band_where(actor, q, ApplicationIdBands)
-    if base is None:
-        return None
     t = ApplicationIdBands
-
-    def of(value: Any, n: int) -> Jump | None:
-        stage = value or ""  # no stage, kept as ''
-        # the walk a band spares passes the stage's entries of every row (its index range), not the table's
-        walked = select(func.sum(ApplicationTally.n)).where(ApplicationTally.grain == "y",
-                                                              ApplicationTally.stage == stage)
-        return by_bands(session, t, [*base, t.stage == stage], _BY_ID, q, n, tally.number_range, walked, nulls=0)
-
-    return of
+    # no stage is kept as ''; the stage's entries of every row from the list's tally
+    return within_bands(session, t, band_where(actor, q, t), _BY_ID, q, lambda stage: t.stage == (stage or ""),
+                        lambda stage: select(func.sum(ApplicationTally.n)).where(
+                            ApplicationTally.grain == "y", ApplicationTally.stage == (stage or "")))
 
 
 def null_keys(session: Session, actor: Actor, q: ListQuery, count: int) -> int | None:

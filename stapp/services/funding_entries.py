@@ -82,6 +82,7 @@ from stapp.services.paging import (
     spread_bound,
     unindexed,
     walk_budget,
+    within_bands,
 )
 
 PAGE_SIZES = (10, 25, 50, 100)
@@ -425,6 +426,11 @@ def counted(session: Session, actor: Actor, q: ListQuery, today: date | None = N
     return _totals(count, exp, got)
 
 
+def _by_expected(q: ListQuery) -> bool:
+    """Whether ``q`` has an Expected range (its summary and tallies are then by Date Expected)."""
+    return any(q.filters.get(name) for name in EXPECTED_RANGE)
+
+
 def tally_where(actor: Actor, q: ListQuery) -> list | None:
     """Conditions on ``funding_tally`` matching ``q`` (whole months plus the days at the edges of a Created
     range, same locations and filters); None when a filter in use is not in the tally. An empty date range
@@ -470,7 +476,7 @@ def _tallied_values(q: ListQuery, t: Any) -> list:
 def tallied(session: Session, actor: Actor, q: ListQuery) -> dict[str, Any] | None:
     """The summary from ``funding_tally`` (``stapp/db/tally.py``), or with an Expected range from
     ``funding_expected_tally``; None when a filter in use is in neither."""
-    by_expected = any(q.filters.get(name) for name in EXPECTED_RANGE)
+    by_expected = _by_expected(q)
     where = expected_tally_where(actor, q) if by_expected else tally_where(actor, q)
     if where is None:
         return None
@@ -495,7 +501,7 @@ def key_groups(session: Session, actor: Actor, q: ListQuery) -> list[tuple[Any, 
     ``paging.fetch``'s ``groups``. None for another sort or a filter the tallies lack."""
     if q.sort not in ("status", "outcome", "funder"):
         return None
-    by_expected = any(q.filters.get(name) for name in EXPECTED_RANGE)  # the tally the summary reads
+    by_expected = _by_expected(q)  # the tally the summary reads
     t = FundingExpectedTally if by_expected else FundingTally
     where = expected_tally_where(actor, q) if by_expected else tally_where(actor, q)
     if where is None:
@@ -535,10 +541,6 @@ def band_where(actor: Actor, q: ListQuery, t: Any, *, by_expected: bool = False)
     return None if period is None else [*_tallied_values(q, t), period]
 
 
-def _by_expected(q: ListQuery) -> bool:
-    return any(q.filters.get(name) for name in EXPECTED_RANGE)
-
-
 def _bands(session: Session, actor: Actor, q: ListQuery, count: int, today: date) -> Jump | None:
     """A page typed deep into a filter sorted by Customer, Amount Expected or Expected Date is placed by the sort's band
     tally (``paging.by_bands``; Customer's bands are ranges between bounds chosen from the keys, read when placing);
@@ -575,9 +577,6 @@ def _within(session: Session, actor: Actor, q: ListQuery) -> Any:
     None for a filter that tally does not hold."""
     expected = _by_expected(q)
     t = FundingIdBandsByExpected if expected else FundingIdBands
-    base = band_where(actor, q, t, by_expected=expected)
-    if base is None:
-        return None
 
     def value_of(tally_table: Any, value: Any) -> Any:
         if q.sort == "status":
@@ -589,12 +588,10 @@ def _within(session: Session, actor: Actor, q: ListQuery) -> Any:
         # the funders of that name (``key_groups`` counts names); a count that does not add up is not placed
         return tally_table.funder_id.in_(select(CatalogEntry.id).where(CatalogEntry.name == value))
 
-    def of(value: Any, n: int) -> Jump | None:
-        # the walk a band spares passes the value's entries of every row (its index range), not the table's
-        walked = select(func.sum(FundingTally.n)).where(FundingTally.grain == "y", value_of(FundingTally, value))
-        return by_bands(session, t, [*base, value_of(t, value)], _BY_ID, q, n, tally.number_range, walked, nulls=0)
-
-    return of
+    return within_bands(session, t, band_where(actor, q, t, by_expected=expected), _BY_ID, q,
+                        lambda value: value_of(t, value),
+                        lambda value: select(func.sum(FundingTally.n)).where(FundingTally.grain == "y",
+                                                                               value_of(FundingTally, value)))
 
 
 def _sums(t: Any):  # noqa: ANN202

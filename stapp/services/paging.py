@@ -88,9 +88,10 @@ def ordered(query: Any, sort: SortKey, ident: Any, q: ListQuery) -> Any:
 
 
 # Where a page typed into the URL starts without skipping rows from the top: given the number of rows before
-# it, a condition that leaves out the rows before its period (a day or a month) and how many rows of that
-# period still come first (see tally.locate); None when it cannot tell.
-Jump = Callable[[int], "tuple[ColumnElement[bool], int] | tuple[ColumnElement[bool], int, Any] | None"]
+# it, a condition that leaves out the rows before its period (a day or a month, ``by_tally``) or its band of the
+# sort key (``by_bands``), how many rows it still holds before the page, and the keys statement to read it with
+# (None: the list's own); None when it cannot tell. The condition bounds the read: no walk from the list's edge.
+Jump = Callable[[int], "tuple[ColumnElement[bool], int, Any] | None"]
 
 
 def by_tally(session: Session, t: Any, where: list | None, created: Any, q: ListQuery) -> Jump | None:
@@ -100,13 +101,13 @@ def by_tally(session: Session, t: Any, where: list | None, created: Any, q: List
         return None
     descending = q.direction == "desc"
 
-    def place(offset: int) -> tuple[ColumnElement[bool], int] | None:
+    def place(offset: int) -> tuple[ColumnElement[bool], int, Any] | None:
         found = tally.locate(session, t, where, offset, descending=descending)
         if found is None:
             return None
         first, after, skip = found
         bound = created < _utc(after) if descending else created >= _utc(first)
-        return bound, skip
+        return bound, skip, None
 
     return place
 
@@ -173,6 +174,22 @@ def by_bands(session: Session, t: Any, where: list | None, sort: SortKey, q: Lis
         return (and_(*between) if between else key.is_not(None)), skip, keys
 
     return place
+
+
+def within_bands(session: Session, t: Any, where: list | None, by_id: SortKey, q: ListQuery,
+                 value_of: Callable[[Any], Any], walked_of: Callable[[Any], Any]) -> Callable[[Any, int], Jump | None] | None:
+    """``fetch``'s ``within`` from a tally by bands of the id ``t`` (the filter's conditions on it: ``where``; None: not
+    in it): given a value of ``groups`` and its rows, ``by_bands`` among that value's rows (``value_of``: its condition
+    on ``t``), none of which lacks an id. ``walked_of``: a statement of the value's entries in the whole table (its
+    index range), which the walk a band spares would pass, not the table's."""
+    if where is None:
+        return None
+
+    def of(value: Any, n: int) -> Jump | None:
+        return by_bands(session, t, [*where, value_of(value)], by_id, q, n, tally.number_range, walked_of(value),
+                        nulls=0)
+
+    return of
 
 
 def unindexed(column: Any) -> Any:
@@ -476,13 +493,13 @@ def fetch(session: Session, query: Any, sort: SortKey, ident: Any, q: ListQuery,
                 found += _read(finder, where, forward, None, q.size - len(found))
         return found
 
-    def value_is(value: Any) -> Any:
+    def value_is(value: Any, exact: bool = False) -> Any:
         """The rows of one value of ``groups``. PostgreSQL: as a range of one value, since under an equality it takes
         the key as constant and orders the value's rows by id alone, which a merge by (key, id) cannot take in order
-        (it sorted the arms' rows instead of a Merge Append)."""
+        (it sorted the arms' rows instead of a Merge Append); ``exact``: as an equality there too."""
         if value is None:
             return sort.expr.is_(None)
-        return sort.expr == value if sqlite else and_(sort.expr >= value, sort.expr <= value)
+        return sort.expr == value if sqlite or exact else and_(sort.expr >= value, sort.expr <= value)
 
     def grouped(offset: int) -> list[Any]:
         """The page ``offset`` rows from the start, from the ranges of the values it spans (``groups``) merged in
@@ -503,8 +520,7 @@ def fetch(session: Session, query: Any, sort: SortKey, ident: Any, q: ListQuery,
             if target is not None:  # deep in the first value: from the band of its ids holding the page's first row
                 # as an equality on PostgreSQL too: a range of one value cannot bound the ids on the (key, id) index,
                 # and the arm is ordered and limited to the few rows the page can take from it (``_merged``)
-                value_eq = sort.expr.is_(None) if value is None else sort.expr == value
-                spanned[0], offset = and_(value_eq, target[0]), target[1]
+                spanned[0], offset = and_(value_is(value, exact=True), target[0]), target[1]
             reach -= n
         if not spanned:
             return []
@@ -569,12 +585,8 @@ def fetch(session: Session, query: Any, sort: SortKey, ident: Any, q: ListQuery,
         offset = (page - 1) * q.size
         target = jump(offset) if jump is not None and offset else None
         if target is not None:
-            bound, skip, *band_keys = target
-            # a band tally's target holds the page's rows between two keys: read there (no walk from the list's edge)
-            if band_keys:
-                found = _read(finder if band_keys[0] is None else band_keys[0], bound, ascending, skip, q.size)
-            else:
-                found = read(bound, ascending, skip)
+            bound, skip, target_keys = target
+            found = _read(finder if target_keys is None else target_keys, bound, ascending, skip, q.size)
         if not found and groups is not None:
             found = grouped(offset)
         elif not found and not offset and ascending and sort.nullable and walk is not None and nulls is None:
