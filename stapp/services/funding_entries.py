@@ -523,7 +523,8 @@ def key_groups(session: Session, actor: Actor, q: ListQuery) -> list[tuple[Any, 
 _BANDS = {"amount_expected": (FundingAmountBands, FundingAmountBandsByExpected, lambda _session: tally.number_range),
           "date_expected": (FundingExpectedBands, None, lambda _session: tally.month_range),
           "customer": (FundingCustomerBands, None, lambda session: tally.bounds_range(
-              session.exec(select(FundingCustomerBounds.bound).order_by(FundingCustomerBounds.position)).all()))}
+              session.exec(select(FundingCustomerBounds.bound).order_by(FundingCustomerBounds.position)).all())),
+          "id": (FundingIdBands, FundingIdBandsByExpected, lambda _session: tally.number_range)}
 _BAND_FILTERS = frozenset({"statuses", "outcomes", "funders"})
 
 
@@ -556,7 +557,9 @@ def _bands(session: Session, actor: Actor, q: ListQuery, count: int, today: date
         return None
     sort, keys = _shape(q.sort, today)[1], None
     if session.get_bind().dialect.name == "sqlite":
-        keys = _parts(actor, q, today, walk=frozenset(_WIDE.values()) - {sort.expr.key})[2]
+        # by ID, a status's, outcome's or funder's own index gives its rows by id, the dates tested on its entries
+        walked = _DATES if q.sort == "id" else frozenset(_WIDE.values()) - {sort.expr.key}
+        keys = _parts(actor, q, today, walk=walked)[2]
     ranges: list[Any] = []  # a band's keys, read when a page is placed (Customer's bounds: once)
 
     def band_keys(band: int) -> tuple[Any, Any]:
