@@ -675,6 +675,13 @@ class ApplicationIdBands(_ApplicationBands, table=True):
     __tablename__ = "application_id_bands"
 
 
+class ApplicationUnfinancedIdBands(_ApplicationBands, table=True):
+    """``application_id_bands`` of the applications without an Amount Financed only: sorted by it, their rows are one
+    range ordered by id, and a page typed deep among them is placed by it."""
+
+    __tablename__ = "application_unfinanced_id_bands"
+
+
 class _FundingBands(_BandRow):
     """Maintained by database triggers, never written by the app: per month and year of creation, band of the sort key,
     status, outcome (``''``: none yet) and funder (``0``: No Funder), the count of fundings with a value of the key. A

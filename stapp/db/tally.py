@@ -202,14 +202,18 @@ _FUNDING_FILTERS = (("status", "{r}.status"), ("outcome", "coalesce({r}.outcome,
 
 
 def _bands(table: str, source: str, key: str, filters: tuple, *, nullable: bool = False,
-           dialect_band: tuple = (), bounds: Bounds | None = None, by_expected: bool = False) -> Spec:
+           dialect_band: tuple = (), bounds: Bounds | None = None, by_expected: bool = False,
+           null_of: str = "") -> Spec:
     """A band tally of ``key``, by the month and year of creation, or of Date Expected (``by_expected``: Funding
-    Entries with an Expected range; fundings without one left out, as no such range holds them)."""
+    Entries with an Expected range; fundings without one left out, as no such range holds them). ``null_of``: only
+    the rows without a value of that column (a sort's NULL keys, ordered by ``key``)."""
     time = "date_expected" if by_expected else "created_at"
     only = [f"{{r}}.{column} IS NOT NULL" for column in ([key] if nullable else []) + ([time] if by_expected else [])]
+    only += [f"{{r}}.{null_of} IS NULL"] if null_of else []
     return Spec(table=table, source=source, prefix=f"{table}_t",
                 dims=(("band", bounds.band("{r}") if bounds else number_band(f"{{r}}.{key}")), *filters),
-                sums=(("n", "1"),), watched=(time, key, *(c for c, _ in filters if c != "band")),
+                sums=(("n", "1"),), watched=(time, key, *((null_of,) if null_of else ()),
+                                             *(c for c, _ in filters if c != "band")),
                 time=time, time_is_date=by_expected, grains=("m", "y"), only=" AND ".join(only),
                 dialect_dims=(("band", dialect_band),) if dialect_band else (), bounds=bounds)
 
@@ -232,6 +236,9 @@ BANDS = {
     ("applications", "amount_financed"): _bands("application_financed_bands", "finance_application",
                                                 "amount_financed_cents", _APP_FILTERS, nullable=True),
     ("applications", "id"): _bands("application_id_bands", "finance_application", "id", _APP_FILTERS),
+    # by ID among the applications without an Amount Financed: sorted by it, those are one range ordered by id
+    ("applications", "unfinanced id"): _bands("application_unfinanced_id_bands", "finance_application", "id",
+                                              _APP_FILTERS, null_of="amount_financed_cents"),
     ("fundings", "amount_expected"): _bands("funding_amount_bands", "funding", "amount_expected_cents",
                                             _FUNDING_FILTERS, nullable=True),
     ("fundings", "date_expected"): _bands("funding_expected_bands", "funding", "date_expected", _FUNDING_FILTERS,

@@ -25,6 +25,7 @@ from stapp.db.models import (
     ApplicationIdBands,
     ApplicationRequestedBands,
     ApplicationTally,
+    ApplicationUnfinancedIdBands,
     Customer,
     FinanceApplication,
     FinanceProvider,
@@ -277,12 +278,14 @@ def _page(session: Session, conds: list, q: ListQuery, totals: tuple[int, int, i
 def _window(session: Session, conds: list, q: ListQuery, count: int, pages: int, *, deferred: bool = True,
             jump: Jump | None = None, walk: Walk | None = None, nulls: int | None = None,
             offices: list[int] | None = None, groups: list[tuple[Any, int]] | None = None,
-            within: Callable[[Any, int], Jump | None] | None = None) -> Window:
+            within: Callable[[Any, int], Jump | None] | None = None,
+            among_nulls: Callable[[int], Jump | None] | None = None) -> Window:
     keys = _keys(conds, q) if deferred else None
     arms = [FinanceApplication.location_id == office for office in offices] if keys is not None and offices else None
     return fetch(session, _columns(q.sort) if deferred else _unordered(conds, q), SORT_KEYS[q.sort],
                  FinanceApplication.id, q, pages, keys=keys, jump=jump, walk=walk, total=count, nulls=nulls,
-                 pinned=pins_key(q, {"stage": "stages"}), arms=arms, groups=groups, within=within)
+                 pinned=pins_key(q, {"stage": "stages"}), arms=arms, groups=groups, within=within,
+                 among_nulls=among_nulls)
 
 
 def customer_version(session: Session, customer_id: int, q: ListQuery) -> tuple[int, int, int, str]:
@@ -384,7 +387,8 @@ def company_window(session: Session, actor: Actor, q: ListQuery, count: int, pag
                    walk=None if offices else _walk(session, actor, q, count),
                    jump=by_tally(session, ApplicationTally, tally_where(actor, q), FinanceApplication.created_at, q)
                    or (None if offices else _bands(session, actor, q, count, nulls)),
-                   nulls=nulls, offices=offices, groups=groups, within=_within(session, actor, q) if groups else None)
+                   nulls=nulls, offices=offices, groups=groups, within=_within(session, actor, q) if groups else None,
+                   among_nulls=None if offices or nulls is None else _among_nulls(session, actor, q))
 
 
 # The band tallies of the sorts a page typed deep is placed by (``stapp/db/tally.py`` ``BANDS``).
@@ -434,6 +438,23 @@ def _within(session: Session, actor: Actor, q: ListQuery) -> Callable[[Any, int]
     return within_bands(session, t, band_where(actor, q, t), _BY_ID, q, lambda stage: t.stage == (stage or ""),
                         lambda stage: select(func.sum(ApplicationTally.n)).where(
                             ApplicationTally.grain == "y", ApplicationTally.stage == (stage or "")))
+
+
+def _among_nulls(session: Session, actor: Actor, q: ListQuery) -> Callable[[int], Jump | None] | None:
+    """``paging.fetch``'s ``among_nulls`` for a sort by Amount Financed: the applications without one are ordered by id,
+    and a page deep among them is placed by ``application_unfinanced_id_bands`` (a quarter ascending, page 400: 26-47
+    ms on SQLite, 29-32 ms on PostgreSQL); on SQLite read on the amount's wide index, which holds every filter column.
+    None for another sort or a filter that tally does not hold."""
+    if q.sort != "amount_financed":
+        return None
+    t = ApplicationUnfinancedIdBands
+    where = band_where(actor, q, t)
+    if where is None:
+        return None
+    keys = None
+    if session.get_bind().dialect.name == "sqlite":
+        keys = _keys(_company_conds(actor, q, walk=frozenset(_FILTER_COLUMNS.values())), q)
+    return lambda n: by_bands(session, t, where, _BY_ID, q, n, tally.number_range, _LAST_ID, nulls=0, keys=keys)
 
 
 def null_keys(session: Session, actor: Actor, q: ListQuery, count: int) -> int | None:

@@ -369,7 +369,8 @@ def _utc(day: date) -> datetime:
 def fetch(session: Session, query: Any, sort: SortKey, ident: Any, q: ListQuery, pages: int,
           keys: Any = None, jump: Jump | None = None, walk: Walk | None = None, total: int | None = None,
           nulls: int | None = None, pinned: bool = False, arms: list | None = None,
-          groups: list[tuple[Any, int]] | None = None, within: Callable[[Any, int], Jump | None] | None = None) -> Window:
+          groups: list[tuple[Any, int]] | None = None, within: Callable[[Any, int], Jump | None] | None = None,
+          among_nulls: Callable[[int], Jump | None] | None = None) -> Window:
     """One page of ``query`` (unordered; its last column must be ``sort.expr``) for ``q``.
 
     ``keys``, when given, is the list's filter selecting only ``ident`` and ``sort.expr`` with only the joins
@@ -410,6 +411,10 @@ def fetch(session: Session, query: Any, sort: SortKey, ident: Any, q: ListQuery,
     ``within``, with ``groups``: given one of its values and its rows, a ``jump`` that places an offset among that
     value's rows (ordered by id: ``by_bands`` over a tally by bands of the id), so a page deep in one value skips only
     rows of one band of it.
+
+    ``among_nulls``, with ``nulls``: given how many of the filter's rows have a NULL key, a ``jump`` that places an
+    offset among them (ordered by id: ``by_bands`` over a tally by bands of the id of those rows), so a page deep among
+    the NULL keys skips only rows of one band of them.
 
     ``arms``, with ``keys``: the filter's condition for each office (``office_arms``), whose rows are each a range of
     its own index in the sort's order. A page's keys are then those ranges merged in order (SQLite merges a UNION ALL
@@ -552,6 +557,16 @@ def fetch(session: Session, query: Any, sort: SortKey, ident: Any, q: ListQuery,
         for where, n, unbounded in sides if ascending else reversed(sides):
             if offset >= n:
                 offset -= n
+                continue
+            place = among_nulls(n) if among_nulls is not None and unbounded and offset else None
+            target = place(offset) if place is not None else None
+            if target is not None:  # deep among the NULL keys, ordered by id: from the band of ids holding its first row
+                bound, skip, target_keys = target
+                rows += _read(finder if target_keys is None else target_keys, and_(where, bound), ascending, skip,
+                              min(q.size - len(rows), n - offset))
+                offset = 0
+                if len(rows) >= q.size:
+                    break
                 continue
             if n == total and sqlite and offset and unbounded:
                 # every row on the NULL side, deep in it: SQLite sorts the filter's rows faster than it walks the side

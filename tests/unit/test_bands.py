@@ -107,6 +107,9 @@ def change(rng: random.Random) -> None:
         for app in apps[::5]:
             app.status, app.stage, app.amount_financed_cents = "Approved", "funded", app.amount_requested_cents + 1
             s.add(app)
+        for app in apps[1::7]:  # an Amount Financed taken away (and the others', given above)
+            app.amount_financed_cents = None
+            s.add(app)
         apps[3].created_at = datetime(2026, 2, 28, 23, 59, 59, tzinfo=UTC)
         s.add(apps[3])
         for funding in s.exec(select(Funding).order_by(Funding.id)).all()[::4]:
@@ -130,13 +133,13 @@ def _counted(spec: tally.Spec) -> Counter:
            "amount_financed_cents", "application_id_bands": "id", "funding_amount_bands": "amount_expected_cents",
            "funding_expected_bands": "date_expected", "funding_customer_bands": "customer_sort",
            "funding_id_bands": "id", "funding_amount_bands_by_expected": "amount_expected_cents",
-           "funding_id_bands_by_expected": "id"}[spec.table]
+           "funding_id_bands_by_expected": "id", "application_unfinanced_id_bands": "id"}[spec.table]
     counts: Counter = Counter()
     bounds = _bounds()
     with read_session() as s:
         for row in s.exec(table.__table__.select()).mappings().all():
             value = row[key]
-            if value is None:
+            if value is None or spec.table == "application_unfinanced_id_bands" and row["amount_financed_cents"] is not None:
                 continue
             if isinstance(value, str):  # how many bounds are at or below it (the test databases compare by code point)
                 band = bisect_right(bounds, value)
@@ -345,6 +348,41 @@ def test_bands_are_not_read_for_offices_a_scoped_user_or_a_range_of_days(actor_f
                 page = _fetch(list_name, actor, base)
             assert _band_reads(sql) == 0, (list_name, params)
             assert [r["id"] for r in page.rows] == _order(list_name, sort, "asc", keep)[20:30], (list_name, params)
+
+
+def assert_pages_deep_among_null_amounts_financed_are_placed_by_id_bands(actor, monkeypatch) -> None:  # noqa: ANN001
+    """Sorted by Amount Financed, the applications without one come first ascending (last descending), ordered by id: a
+    page typed deep among them reads them from the band of ids holding its first row
+    (``application_unfinanced_id_bands``), and every page, there or across into the amounts, is the list's slice."""
+    from tests.unit.test_paging import selects
+
+    monkeypatch.setattr(paging, "BAND_WALK", 0)
+    for filters, keep in ((QUARTER, _in_quarter), ({"statuses": "Approved,Declined"},
+                                                   lambda r: r["status"] in ("Approved", "Declined")),
+                          ({"stages": "funded,decisioned", **QUARTER},
+                           lambda r: r["stage"] in ("funded", "decisioned") and _in_quarter(r))):
+        for direction in ("asc", "desc"):
+            order = _order("applications", "amount_financed", direction, keep)
+            nulls = len([i for i in _order("applications", "amount_financed", "asc",
+                                          lambda r, k=keep: k(r) and r["amount_financed_cents"] is None)])
+            assert nulls > 30 and len(order) - nulls > 10, (filters, nulls)
+            first_null = 0 if direction == "asc" else len(order) - nulls
+            placed = 0
+            for n in range(1, -(-len(order) // 10) + 1):
+                with selects() as sql:
+                    page = _fetch("applications", actor, {**filters, "sort": "amount_financed", "dir": direction,
+                                                          "size": "10", "page": str(n)})
+                case = (filters, direction, n)
+                assert [r["id"] for r in page.rows] == order[(n - 1) * 10:n * 10], case
+                deep_among_nulls = first_null < (n - 1) * 10 < first_null + nulls
+                assert _placed(sql, "applications", "id") == deep_among_nulls, case
+                placed += deep_among_nulls
+            assert placed, (filters, direction)
+
+
+def test_a_page_deep_among_null_amounts_financed_is_placed_by_id_bands(actor_for, monkeypatch):
+    spread(random.Random(12))
+    assert_pages_deep_among_null_amounts_financed_are_placed_by_id_bands(actor_for("admin@example.com"), monkeypatch)
 
 
 def test_an_id_band_page_seeks_a_status_outcome_or_funder_on_its_own_index(actor_for, monkeypatch):
