@@ -392,8 +392,8 @@ def floor_and_common(url: str, repeat: int) -> list[dict]:
 
 
 def _add_missing_tallies(url: str) -> None:
-    """A reused bench database gets the tallies the models gained since it was generated: created, armed and
-    counted from its rows (as their migrations do), instead of generating everything again."""
+    """A reused bench database gets the indexes and tallies the models gained since it was generated: created (the
+    tallies armed and counted from its rows), as their migrations do, instead of generating everything again."""
     from sqlalchemy import inspect
     from sqlmodel import SQLModel
 
@@ -404,6 +404,17 @@ def _add_missing_tallies(url: str) -> None:
     engine = make_engine(url)
     try:
         found = inspect(engine)
+        for table in SQLModel.metadata.sorted_tables:  # and the indexes (each database's own: ``ddl_if``)
+            if not found.has_table(table.name):
+                continue
+            there = {index["name"] for index in found.get_indexes(table.name)}
+            for index in sorted(table.indexes, key=lambda index: index.name):
+                if index.name not in there:
+                    started = time.perf_counter()
+                    with engine.begin() as conn:
+                        index.create(conn, checkfirst=True)
+                    if index.name in {i["name"] for i in inspect(engine).get_indexes(table.name)}:
+                        print(f"  added {index.name} in {time.perf_counter() - started:,.1f} s")
         for spec in tally.ALL:
             if found.has_table(spec.source) and not found.has_table(spec.table):
                 started = time.perf_counter()

@@ -277,11 +277,13 @@ def _page(session: Session, conds: list, q: ListQuery, totals: tuple[int, int, i
 
 def _window(session: Session, conds: list, q: ListQuery, count: int, pages: int, *, deferred: bool = True,
             jump: Jump | None = None, walk: Walk | None = None, nulls: int | None = None,
-            offices: list[int] | None = None, groups: list[tuple[Any, int]] | None = None,
+            offices: list[tuple[int, Any]] | None = None, groups: list[tuple[Any, int]] | None = None,
             within: Callable[[Any, int], Jump | None] | None = None,
             among_nulls: Callable[[int], Jump | None] | None = None) -> Window:
     keys = _keys(conds, q) if deferred else None
-    arms = [FinanceApplication.location_id == office for office in offices] if keys is not None and offices else None
+    arms = [FinanceApplication.location_id == office if status is None else
+            and_(FinanceApplication.location_id == office, FinanceApplication.status == status)
+            for office, status in offices] if keys is not None and offices else None
     return fetch(session, _columns(q.sort) if deferred else _unordered(conds, q), SORT_KEYS[q.sort],
                  FinanceApplication.id, q, pages, keys=keys, jump=jump, walk=walk, total=count, nulls=nulls,
                  pinned=pins_key(q, {"stage": "stages"}), arms=arms, groups=groups, within=within,
@@ -376,11 +378,21 @@ def company_applications(session: Session, actor: Actor, q: ListQuery) -> AppPag
                  window=lambda pages: company_window(session, actor, q, totals[0], pages))
 
 
+# The sorts whose index within an office has the status next (models ``ix_finapp_location_status_*``): statuses at a
+# few offices are read as one range per office and status (``paging.office_arms``' pairs), merged in order instead of
+# walked or sorted. Approved at three of fifty offices, page 400 typed: by Amount Requested 42-46 -> 5 ms on SQLite,
+# 22-29 -> 7-10 ms on PostgreSQL; by Amount Financed 25-43 -> 6 and 23-29 -> 9-12; by ID 12 -> 5-8 and 21-27 -> 9-12.
+# Not by Created (``ix_finapp_location_status_wide`` would serve it): no better on either database (6-8 ms against 5-8
+# on SQLite, 14-15 against 13-15 on PostgreSQL), the day's tally placing the page already.
+_STATUS_WITHIN_OFFICE = frozenset({"id", "amount_requested", "amount_financed"})
+
+
 def company_window(session: Session, actor: Actor, q: ListQuery, count: int, pages: int) -> Window:
     """The rows of a company Financing page for a filter the tally counts (``count`` rows, ``pages`` pages), found
     as ``company_applications`` finds them (the bench times this alone)."""
     # a few offices: each office's index gives its rows in the sort's order (a Created range too, sorted by Created)
-    offices = office_arms(actor, q, Permission.FUNDING_DETAILS_VIEW)
+    offices = office_arms(actor, q, Permission.FUNDING_DETAILS_VIEW,
+                          paired="statuses" if q.sort in _STATUS_WITHIN_OFFICE else None)
     groups = None if offices else stage_groups(session, actor, q)  # Stage: one value at a time, NULLs included
     nulls = null_keys(session, actor, q, count) if groups is None else None
     return _window(session, _company_conds(actor, q), q, count, pages,

@@ -278,21 +278,31 @@ _CREATED_RANGE = frozenset({"created_from", "created_to"})
 MAX_ARMS = 8
 
 
-def office_arms(actor: Any, q: ListQuery, perm: Any, sought: frozenset | None = None) -> list[int] | None:
+def office_arms(actor: Any, q: ListQuery, perm: Any, sought: frozenset | None = None,
+                paired: str | None = None) -> list[tuple[int, Any]] | None:
     """The offices of a list filtered on nothing but a few offices (chosen in its filter, or those where ``actor``
     holds ``perm``), when each office's own index gives its rows in the sort's order (models ``_sorted_within``):
     the page is then those ranges merged in order (``fetch``'s ``arms``), skipping or seeking on them alone. None
     for one office (its index is the page), every office, more than ``MAX_ARMS``, or another filter in use but those
     ``sought`` on the same index (by default a Created range sorted by Created: both lists' ``(location_id,
-    created_at, id)`` index)."""
+    created_at, id)`` index).
+
+    ``paired``: a filter whose column the office's index for the sort has next (``(location_id, status, key, id)``):
+    with values chosen, each arm is an office with one of them, as ``(office, value)``; otherwise ``(office, None)``."""
     if sought is None:
         sought = _CREATED_RANGE if q.sort == "created" else frozenset()
+    if paired is not None:
+        sought = sought | {paired}
     if any(value for name, value in q.filters.items() if name != "locations" and name not in sought):
         return None
     chosen = frozenset(q.filters.get("locations") or ())
     scope = actor.grants.locations(perm)
     offices = chosen & scope if chosen and scope is not None else chosen or scope
-    return sorted(offices) if offices is not None and 2 <= len(offices) <= MAX_ARMS else None
+    if offices is None or len(offices) < 2:
+        return None
+    values = sorted(set(q.filters.get(paired) or ())) if paired is not None else []
+    arms = [(office, value) for office in sorted(offices) for value in (values or [None])]
+    return arms if len(arms) <= MAX_ARMS else None
 
 
 def walk_budget(session: Session, q: ListQuery, count: int, last_id: Any,

@@ -254,6 +254,30 @@ def test_statuses_at_some_offices_read_their_keys_from_one_index_range_on_postgr
     assert "Index Cond:" in cond and "location_id" in cond and "created_at" in cond, "\n".join(plan)
 
 
+def test_statuses_at_a_few_offices_are_read_as_a_range_per_office_and_status_on_postgres(postgres_app: None) -> None:
+    """The same pages as on SQLite (tests/unit/test_paging.py) for statuses at two of three offices sorted by ID or an
+    amount, each page's keys one arm per office and status, merged in order (a Merge Append of ordered index scans, no
+    sort of the rows even with sorting made prohibitively dear)."""
+    from stapp.db.engine import read_session
+    from tests.unit.test_sort_keys import page_keys_statement
+
+    chosen = paging_tests._over_three_offices()[1:]
+    admin = _actor("admin@example.com")
+    for list_name, sort in paging_tests.PAIRED:
+        for direction in ("asc", "desc"):
+            statuses = paging_tests.assert_statuses_at_offices_are_paired(admin, chosen, list_name, sort, direction)
+            sql, bound = page_keys_statement(admin, list_name, {"sort": sort, "dir": direction, "size": "10",
+                                                               "locations": ",".join(map(str, chosen)),
+                                                               "statuses": ",".join(statuses),
+                                                               "page": "3"})
+            with read_session() as s:
+                raw = s.connection().connection.dbapi_connection.cursor()
+                raw.execute("SET LOCAL enable_sort = off")
+                raw.execute("EXPLAIN " + sql, bound)
+                plan = "\n".join(row[0] for row in raw.fetchall())
+            assert "Merge Append" in plan and "->  Sort " not in plan, (list_name, sort, direction, plan)
+
+
 def test_the_customer_and_funder_sort_keys_follow_every_change_on_postgres(postgres_app: None) -> None:
     """PostgreSQL's triggers (a BEFORE trigger on the funding, AFTER triggers on a rename), installed and backfilled by
     the migration: the same changes and checks as on SQLite (tests/unit/test_sort_keys.py)."""

@@ -7,6 +7,7 @@ the pages reached by counting from the start: same rows, same order, no row twic
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from datetime import UTC, date, datetime
@@ -770,16 +771,17 @@ def _over_three_offices() -> list[int]:
     return offices
 
 
-def _list_order(list_name: str, sort: str, direction: str, offices: list[int]) -> list[int]:
-    """The ids of the rows at ``offices`` in the list's order, computed here: NULL keys first ascending and last
-    descending, ties by id."""
+def _list_order(list_name: str, sort: str, direction: str, offices: list[int],
+                statuses: list[str] | None = None) -> list[int]:
+    """The ids of the rows at ``offices`` (and of ``statuses``) in the list's order, computed here: NULL keys first
+    ascending and last descending, ties by id."""
     if list_name == "applications":
         table, key = FinanceApplication, application_lists.SORT_KEYS[sort].expr
     else:
         table, key = Funding, funding_entries._shape(sort, utcnow().date())[1].expr
     with read_session() as s:
         rows = s.exec(table.__table__.select().with_only_columns(table.id, key)
-                      .where(table.location_id.in_(offices))).all()
+                      .where(table.location_id.in_(offices), *([table.status.in_(statuses)] if statuses else []))).all()
     ascending = sorted((r for r in rows if r[1] is None), key=lambda r: r[0]) + sorted(
         (r for r in rows if r[1] is not None), key=lambda r: (r[1], r[0]))
     return [r[0] for r in (ascending if direction == "asc" else reversed(ascending))]
@@ -825,6 +827,47 @@ def test_a_few_offices_are_read_as_their_ranges_merged_in_the_lists_order(actor_
     assert finders and all(finder.count(" UNION ALL ") == len(chosen) - 1 for finder in finders), finders[0]
 
 
+@pytest.mark.parametrize("list_name,sort", [("applications", "id"), ("applications", "amount_requested"),
+                                            ("applications", "amount_financed"), ("entries", "id")])
+@pytest.mark.parametrize("direction", ["asc", "desc"])
+def test_statuses_at_a_few_offices_are_read_as_a_range_per_office_and_status(actor_for, list_name, sort, direction):
+    """Statuses at a few offices, sorted by a key whose office index has the status next (``ix_finapp_location_status_*``,
+    ``ix_funding_location_status``), are read as one range per office and status merged in order (``office_arms``'
+    pairs), not walked or sorted (Approved at three offices by Amount Requested, page 400: 42-46 -> 5 ms on SQLite):
+    every typed page and every page by Next and Previous is the list's slice, and no other status or office shows."""
+    assert_statuses_at_offices_are_paired(actor_for("admin@example.com"), _over_three_offices()[1:], list_name, sort,
+                                          direction)
+
+
+PAIRED = [("applications", "id"), ("applications", "amount_requested"), ("applications", "amount_financed"),
+          ("entries", "id")]
+
+
+def assert_statuses_at_offices_are_paired(actor, chosen: list[int], list_name: str, sort: str,  # noqa: ANN001
+                                          direction: str) -> list[str]:
+    """The pages of the three commonest statuses at ``chosen`` offices, typed and by Next and Previous, against the
+    list's order; each page's keys a UNION ALL of one arm per office and status. The statuses."""
+    table = FinanceApplication if list_name == "applications" else Funding
+    with read_session() as s:
+        counts = Counter(s.exec(table.__table__.select().with_only_columns(table.status)
+                                .where(table.location_id.in_(chosen))).scalars().all())
+    statuses = sorted(status for status, _ in counts.most_common(3))
+    issued: list[str] = []
+    fetch = _lister(list_name, actor, issued)
+    base = {"sort": sort, "dir": direction, "size": "10", "locations": ",".join(map(str, chosen)),
+            "statuses": ",".join(statuses)}
+    order = _list_order(list_name, sort, direction, chosen, statuses)
+    first = fetch(base)
+    assert first.total == len(order) and first.pages >= 3
+    typed = [[r["id"] for r in fetch({**base, "page": str(n)}).rows] for n in range(1, first.pages + 1)]
+    assert typed == [order[i:i + 10] for i in range(0, len(order), 10)]
+    walk(fetch, base)
+    finders = [_page_keys([line])[0] for line in issued]
+    arms = len(chosen) * len(statuses)
+    assert finders and all(finder.count(" UNION ALL ") == arms - 1 for finder in finders), finders[0]
+    return statuses
+
+
 @pytest.mark.parametrize("list_name", ["applications", "entries"])
 def test_a_user_whose_permission_covers_a_few_offices_reads_their_ranges_merged(actor_for, list_name):
     """Without a filter, the offices where the user may see the money are the list's (``location_clause``): each is a
@@ -852,23 +895,34 @@ def test_office_arms_only_for_a_few_offices_and_no_other_filter():
     from stapp.domain.permissions import Grants, Permission
     from stapp.services.auth import Actor
 
-    def arms(filters: dict, scope: frozenset | None = None, sought: frozenset = frozenset()) -> list[int] | None:
+    def arms(filters: dict, scope: frozenset | None = None, sought: frozenset = frozenset(),
+             paired: str | None = None) -> list[tuple[int, object]] | None:
         grants = Grants({Permission.FUNDING_DETAILS_VIEW: scope})
         actor = Actor(user_id=1, name="A", email="a@example.com", grants=grants)
-        return paging.office_arms(actor, ListQuery(filters=filters), Permission.FUNDING_DETAILS_VIEW, sought)
+        return paging.office_arms(actor, ListQuery(filters=filters), Permission.FUNDING_DETAILS_VIEW, sought, paired)
 
-    assert arms({"locations": [3, 1, 2]}) == [1, 2, 3]
+    assert arms({"locations": [3, 1, 2]}) == [(1, None), (2, None), (3, None)]
     assert arms({"locations": [1]}) is None  # one office: its own index is the page
     assert arms({}) is None  # every office: the sort's own index is the page
     assert arms({"locations": list(range(1, paging.MAX_ARMS + 2))}) is None
-    assert arms({"locations": list(range(1, paging.MAX_ARMS + 1))}) == list(range(1, paging.MAX_ARMS + 1))
-    assert arms({}, frozenset({4, 5})) == [4, 5]
-    assert arms({"locations": [1, 4, 5]}, frozenset({4, 5, 6})) == [4, 5]  # only the user's offices
+    assert arms({"locations": list(range(1, paging.MAX_ARMS + 1))}) == [(o, None) for o in range(1, paging.MAX_ARMS + 1)]
+    assert arms({}, frozenset({4, 5})) == [(4, None), (5, None)]
+    assert arms({"locations": [1, 4, 5]}, frozenset({4, 5, 6})) == [(4, None), (5, None)]  # only the user's offices
     assert arms({"locations": [1, 2]}, frozenset({4, 5})) is None  # none of them: no rows, no arms
     assert arms({"locations": [1, 2], "statuses": ["Approved"]}) is None  # another filter: not the offices' order
     assert arms({"locations": [1, 2], "created_from": date(2026, 1, 1)}) is None
-    assert arms({"locations": [1, 2], "created_from": date(2026, 1, 1)}, sought=frozenset({"created_from"})) == [1, 2]
-    assert arms({"locations": [1, 2], "statuses": []}) == [1, 2]  # an empty filter is no filter
+    assert arms({"locations": [1, 2], "created_from": date(2026, 1, 1)}, sought=frozenset({"created_from"})) == [
+        (1, None), (2, None)]
+    # a filter paired with the offices (their index has its column next): one arm per office and value
+    assert arms({"locations": [2, 1], "statuses": ["Declined", "Approved"]}, paired="statuses") == [
+        (1, "Approved"), (1, "Declined"), (2, "Approved"), (2, "Declined")]
+    assert arms({"locations": [1, 2]}, paired="statuses") == [(1, None), (2, None)]
+    assert arms({"statuses": ["Approved"]}, frozenset({4, 5}), paired="statuses") == [
+        (4, "Approved"), (5, "Approved")]  # a user's offices, with a status chosen
+    assert arms({"locations": [1], "statuses": ["Approved", "Declined"]}, paired="statuses") is None  # one office
+    assert arms({"locations": [1, 2, 3], "statuses": ["Approved", "Declined", "In Review"]}, paired="statuses") is None
+    assert arms({"locations": [1, 2], "statuses": ["Approved"], "stages": ["funded"]}, paired="statuses") is None
+    assert arms({"locations": [1, 2], "statuses": []}) == [(1, None), (2, None)]  # an empty filter is no filter
 
 
 @pytest.mark.parametrize("list_name,sort,filters", [
