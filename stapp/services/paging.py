@@ -119,7 +119,7 @@ BAND_WALK = 64_000
 
 def by_bands(session: Session, t: Any, where: list | None, sort: SortKey, q: ListQuery, total: int,
              key_range: Callable[[int], tuple[Any, Any]], last_id: Any, nulls: int | None = None,
-             keys: Any = None) -> Jump | None:
+             keys: Any = None, from_start: bool = False) -> Jump | None:
     """A ``jump`` for a list sorted by a key its band tally ``t`` counts (``tally.BANDS``), given the tally's conditions
     for the filter (``where``; None: the filter is not in it): the page's rows lie in the bands holding its first and
     last row, read with the filter's rows of the bands before it skipped. A filter sorted by another column otherwise
@@ -132,7 +132,12 @@ def by_bands(session: Session, t: Any, where: list | None, sort: SortKey, q: Lis
     the rows the tally leaves out, those without one). ``keys``: the filter on the id and the sort key to read the
     bands with (SQLite: the filter tested on the entries of the sort's index, ``unindexed``, which the band bounds);
     None: the list's own. A page among or reaching the NULL keys is left to the other readings, and so is a count that
-    does not add up (a write between the reads)."""
+    does not add up (a write between the reads).
+
+    ``from_start``: every page is placed, however near the start, the first one (offset 0, which ``fetch`` then asks
+    for too) included: read from the first band holding a row of the filter. PostgreSQL's planner takes a filter's
+    rows for spread evenly along the sort's index and reads it from its start, however far along they begin (a
+    Created quarter by Expected Date ascending, page 1 or 2: 200,000 entries passed, 27-41 ms)."""
     if where is None or total <= 0:
         return None
     ascending, key = q.direction == "asc", sort.expr
@@ -140,9 +145,10 @@ def by_bands(session: Session, t: Any, where: list | None, sort: SortKey, q: Lis
     def place(offset: int) -> tuple[ColumnElement[bool], int, Any] | None:
         if nulls and (offset < nulls if ascending else offset + q.size > total - nulls):
             return None  # among the NULL keys, or reaching them
-        top = session.connection().execute(last_id).scalar() or 0
-        if offset * top < BAND_WALK * total:
-            return None
+        if not from_start:
+            top = session.connection().execute(last_id).scalar() or 0
+            if offset * top < BAND_WALK * total:
+                return None
         rows = session.execute(select(t.band, func.sum(t.n)).where(and_(*where)).group_by(t.band)
                                .order_by(t.band)).all()
         bands = [(band, int(n)) for band, n in rows if n]
@@ -380,7 +386,7 @@ def fetch(session: Session, query: Any, sort: SortKey, ident: Any, q: ListQuery,
           keys: Any = None, jump: Jump | None = None, walk: Walk | None = None, total: int | None = None,
           nulls: int | None = None, pinned: bool = False, arms: list | None = None,
           groups: list[tuple[Any, int]] | None = None, within: Callable[[Any, int], Jump | None] | None = None,
-          among_nulls: Callable[[int], Jump | None] | None = None) -> Window:
+          among_nulls: Callable[[int], Jump | None] | None = None, from_start: bool = False) -> Window:
     """One page of ``query`` (unordered; its last column must be ``sort.expr``) for ``q``.
 
     ``keys``, when given, is the list's filter selecting only ``ident`` and ``sort.expr`` with only the joins
@@ -421,6 +427,8 @@ def fetch(session: Session, query: Any, sort: SortKey, ident: Any, q: ListQuery,
     ``within``, with ``groups``: given one of its values and its rows, a ``jump`` that places an offset among that
     value's rows (ordered by id: ``by_bands`` over a tally by bands of the id), so a page deep in one value skips only
     rows of one band of it.
+
+    ``from_start``: ``jump`` places the first page too (``by_bands``' ``from_start``).
 
     ``among_nulls``, with ``nulls``: given how many of the filter's rows have a NULL key, a ``jump`` that places an
     offset among them (ordered by id: ``by_bands`` over a tally by bands of the id of those rows), so a page deep among
@@ -608,7 +616,7 @@ def fetch(session: Session, query: Any, sort: SortKey, ident: Any, q: ListQuery,
     seek = bool(found)
     if not found:  # no cursor, or the rows around it are gone: count from the start
         offset = (page - 1) * q.size
-        target = jump(offset) if jump is not None and offset else None
+        target = jump(offset) if jump is not None and (offset or from_start) else None
         if target is not None:
             bound, skip, target_keys = target
             found = _read(finder if target_keys is None else target_keys, bound, ascending, skip, q.size)

@@ -378,3 +378,4 @@ def test_band_tallies_are_exact_and_place_typed_pages_on_postgres(postgres_app: 
     test_bands.assert_pages_deep_in_one_value_are_placed_by_id_bands(_actor("admin@example.com"), monkeypatch)
     test_bands.assert_pages_deep_among_null_amounts_financed_are_placed_by_id_bands(_actor("admin@example.com"),
                                                                                     monkeypatch)
+    test_bands.assert_created_range_by_expected_date_is_placed_from_its_first_page(_actor("admin@example.com"))
