@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import BigInteger, Column, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import BigInteger, Column, ForeignKey, Index, Integer, String, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from stapp.db import changes, sortkeys, tally
@@ -166,6 +166,11 @@ class Funding(SQLModel, table=True):
         Index("ix_funding_location_created", "location_id", "created_at", "id"),
         Index("ix_funding_status_created", "status", "created_at", "id"),
         Index("ix_funding_outcome_created", "outcome", "created_at", "id"),
+        # PostgreSQL takes ``outcome IS NULL`` for no equality, so the index above gave it no Created order for the
+        # fundings with no outcome yet: it walked the creation index testing each row's outcome instead (page 400:
+        # 9 ms of SQL, 23 ms a page). This one is theirs alone, in that order (1.7 ms of SQL, 19 ms a page)
+        Index("ix_funding_created_no_outcome", "created_at", "id", postgresql_where=text("outcome IS NULL"))
+        .ddl_if(dialect="postgresql"),
         Index("ix_funding_funder_created", "funder_id", "created_at", "id"),
         # statuses at some offices, newest first (as ix_finapp_location_status_*): SQLite read a month's entries of the
         # status and each row for its office (page 103 of COMPLETE at three offices: 7.5 -> 1 ms); with the other

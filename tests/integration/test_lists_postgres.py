@@ -278,6 +278,26 @@ def test_statuses_at_a_few_offices_are_read_as_a_range_per_office_and_status_on_
             assert "Merge Append" in plan and "->  Sort " not in plan, (list_name, sort, direction, plan)
 
 
+def test_fundings_with_no_outcome_yet_newest_first_read_their_own_index_on_postgres(postgres_app: None) -> None:
+    """No outcome yet, newest first: PostgreSQL takes ``outcome IS NULL`` for no equality, so the outcome's index gave it
+    no Created order and it walked the creation index testing each row's outcome (page 400 at 300,000 fundings: 9 ms
+    of SQL). The partial index of those fundings (``ix_funding_created_no_outcome``) is read in order instead: asked
+    of index scans alone and with sorting made prohibitively dear, the plan reads it and tests nothing on the rows."""
+    from stapp.db.engine import read_session
+    from tests.unit.test_sort_keys import page_keys_statement
+
+    for direction in ("desc", "asc"):
+        sql, bound = page_keys_statement(_actor("accounting@example.com"), "entries",
+                                         {"outcomes": "none", "sort": "created", "dir": direction, "size": "10"})
+        with read_session() as s:
+            raw = s.connection().connection.dbapi_connection.cursor()
+            for setting in ("enable_seqscan", "enable_bitmapscan", "enable_sort"):
+                raw.execute(f"SET LOCAL {setting} = off")
+            raw.execute("EXPLAIN " + sql, bound)
+            plan = "\n".join(row[0] for row in raw.fetchall())
+        assert "ix_funding_created_no_outcome" in plan and "Filter: (outcome IS NULL)" not in plan, plan
+
+
 def test_the_customer_and_funder_sort_keys_follow_every_change_on_postgres(postgres_app: None) -> None:
     """PostgreSQL's triggers (a BEFORE trigger on the funding, AFTER triggers on a rename), installed and backfilled by
     the migration: the same changes and checks as on SQLite (tests/unit/test_sort_keys.py)."""
