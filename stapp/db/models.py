@@ -168,7 +168,7 @@ class Funding(SQLModel, table=True):
         Index("ix_funding_outcome_created", "outcome", "created_at", "id"),
         # PostgreSQL takes ``outcome IS NULL`` for no equality, so the index above gave it no Created order for the
         # fundings with no outcome yet: it walked the creation index testing each row's outcome instead (page 400:
-        # 9 ms of SQL, 23 ms a page). This one is theirs alone, in that order (1.7 ms of SQL, 19 ms a page)
+        # 9 ms of SQL, 22-29 ms a page). This one is theirs alone, in that order (1.7 ms of SQL, about 21 ms a page)
         Index("ix_funding_created_no_outcome", "created_at", "id", postgresql_where=text("outcome IS NULL"))
         .ddl_if(dialect="postgresql"),
         Index("ix_funding_funder_created", "funder_id", "created_at", "id"),
@@ -801,7 +801,7 @@ for _key, _nullable in ((FinanceApplication.amount_requested_cents, False),
                    nullable=_nullable)
 # Statuses at a few offices sorted by ID or an amount: each office's status is a range of these, read in order and
 # merged (``paging.office_arms``' pairs) instead of sorting every row of them (Approved at three of fifty offices by
-# Amount Requested, page 400 typed: 24-43 ms on SQLite). Created has its own (``ix_finapp_location_status_*``).
+# Amount Requested, page 400 typed: 42-46 -> 5 ms on SQLite). Created has its own (``ix_finapp_location_status_*``).
 for _key, _nullable in ((FinanceApplication.id, False), (FinanceApplication.amount_requested_cents, False),
                         (FinanceApplication.amount_financed_cents, True)):
     _sorted_within(f"ix_finapp_location_status_{_key.key}", FinanceApplication.location_id, _key,

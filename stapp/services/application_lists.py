@@ -432,10 +432,17 @@ def _bands(session: Session, actor: Actor, q: ListQuery, count: int, nulls: int 
     where = band_where(actor, q, t)
     if where is None:
         return None
-    keys = None
-    if session.get_bind().dialect.name == "sqlite":
-        keys = _keys(_company_conds(actor, q, walk=frozenset(_FILTER_COLUMNS.values())), q)
-    return by_bands(session, t, where, SORT_KEYS[q.sort], q, count, tally.number_range, _LAST_ID, nulls, keys)
+    return by_bands(session, t, where, SORT_KEYS[q.sort], q, count, tally.number_range, _LAST_ID, nulls,
+                    _wide_keys(session, actor, q))
+
+
+def _wide_keys(session: Session, actor: Actor, q: ListQuery) -> Any:
+    """The keys a band is read with: on SQLite the filter tested on the entries of the sort's index (the amounts' wide
+    indexes carry every filter column, ``ix_finapp_id_created`` the creation), which the band bounds; elsewhere None,
+    the list's own."""
+    if session.get_bind().dialect.name != "sqlite":
+        return None
+    return _keys(_company_conds(actor, q, walk=frozenset(_FILTER_COLUMNS.values())), q)
 
 
 _BY_ID = SORT_KEYS["id"]
@@ -463,9 +470,7 @@ def _among_nulls(session: Session, actor: Actor, q: ListQuery) -> Callable[[int]
     where = band_where(actor, q, t)
     if where is None:
         return None
-    keys = None
-    if session.get_bind().dialect.name == "sqlite":
-        keys = _keys(_company_conds(actor, q, walk=frozenset(_FILTER_COLUMNS.values())), q)
+    keys = _wide_keys(session, actor, q)
     return lambda n: by_bands(session, t, where, _BY_ID, q, n, tally.number_range, _LAST_ID, nulls=0, keys=keys)
 
 
