@@ -62,6 +62,7 @@ from stapp.services.paging import (
     id_bound,
     in_or_null,
     office_arms,
+    office_conditions,
     one_office,
     ordered,
     pins_key,
@@ -281,9 +282,8 @@ def _window(session: Session, conds: list, q: ListQuery, count: int, pages: int,
             within: Callable[[Any, int], Jump | None] | None = None,
             among_nulls: Callable[[int], Jump | None] | None = None) -> Window:
     keys = _keys(conds, q) if deferred else None
-    arms = [FinanceApplication.location_id == office if status is None else
-            and_(FinanceApplication.location_id == office, FinanceApplication.status == status)
-            for office, status in offices] if keys is not None and offices else None
+    arms = (office_conditions(offices, FinanceApplication.location_id, FinanceApplication.status)
+            if keys is not None and offices else None)
     return fetch(session, _columns(q.sort) if deferred else _unordered(conds, q), SORT_KEYS[q.sort],
                  FinanceApplication.id, q, pages, keys=keys, jump=jump, walk=walk, total=count, nulls=nulls,
                  pinned=pins_key(q, {"stage": "stages"}), arms=arms, groups=groups, within=within,

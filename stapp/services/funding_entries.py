@@ -76,6 +76,7 @@ from stapp.services.paging import (
     id_bound,
     in_or_null,
     office_arms,
+    office_conditions,
     one_office,
     ordered,
     pins_key,
@@ -656,10 +657,7 @@ def entries_window(session: Session, actor: Actor, q: ListQuery, count: int, pag
                  nulls=null_keys(session, actor, q) if groups is None else None,
                  pinned=pins_key(q, {"status": "statuses", "outcome": "outcomes"}), groups=groups,
                  within=_within(session, actor, q) if groups else None,
-                 from_start=not offices and _placed_from_start(session, q),
-                 arms=[Funding.location_id == office if status is None else
-                       and_(Funding.location_id == office, Funding.status == status)
-                       for office, status in offices] if offices else None)
+                 arms=office_conditions(offices, Funding.location_id, Funding.status) if offices else None)
 
 
 # The sorts whose index within an office has the status next (``ix_funding_location_status``, by Status then ID):

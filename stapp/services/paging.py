@@ -88,7 +88,7 @@ def ordered(query: Any, sort: SortKey, ident: Any, q: ListQuery) -> Any:
 
 
 # Where a page typed into the URL starts without skipping rows from the top: given the number of rows before
-# it, a condition that leaves out the rows before its period (a day or a month, ``by_tally``) or its band of the
+# it (0: the first page, which a jump places only when its list asks it to: ``by_bands``' ``from_start``), a condition that leaves out the rows before its period (a day or a month, ``by_tally``) or its band of the
 # sort key (``by_bands``), how many rows it still holds before the page, and the keys statement to read it with
 # (None: the list's own); None when it cannot tell. The condition bounds the read: no walk from the list's edge.
 Jump = Callable[[int], "tuple[ColumnElement[bool], int, Any] | None"]
@@ -102,6 +102,8 @@ def by_tally(session: Session, t: Any, where: list | None, created: Any, q: List
     descending = q.direction == "desc"
 
     def place(offset: int) -> tuple[ColumnElement[bool], int, Any] | None:
+        if not offset:
+            return None  # the first page reads from the list's edge
         found = tally.locate(session, t, where, offset, descending=descending)
         if found is None:
             return None
@@ -134,8 +136,8 @@ def by_bands(session: Session, t: Any, where: list | None, sort: SortKey, q: Lis
     None: the list's own. A page among or reaching the NULL keys is left to the other readings, and so is a count that
     does not add up (a write between the reads).
 
-    ``from_start``: every page is placed, however near the start, the first one (offset 0, which ``fetch`` then asks
-    for too) included: read from the first band holding a row of the filter. PostgreSQL's planner takes a filter's
+    ``from_start``: every page is placed, however near the start, the first one (offset 0) included: read from the
+    first band holding a row of the filter. PostgreSQL's planner takes a filter's
     rows for spread evenly along the sort's index and reads it from its start, however far along they begin (a
     Created quarter by Expected Date ascending, page 1 or 2: 200,000 entries passed, 27-41 ms)."""
     if where is None or total <= 0:
@@ -146,6 +148,8 @@ def by_bands(session: Session, t: Any, where: list | None, sort: SortKey, q: Lis
         if nulls and (offset < nulls if ascending else offset + q.size > total - nulls):
             return None  # among the NULL keys, or reaching them
         if not from_start:
+            if not offset:
+                return None  # the first page reads from the list's edge
             top = session.connection().execute(last_id).scalar() or 0
             if offset * top < BAND_WALK * total:
                 return None
@@ -311,6 +315,13 @@ def office_arms(actor: Any, q: ListQuery, perm: Any, sought: frozenset | None = 
     return arms if len(arms) <= MAX_ARMS else None
 
 
+def office_conditions(arms: list[tuple[int, Any]], location: Any, paired: Any = None) -> list[Any]:
+    """``fetch``'s ``arms`` for ``office_arms``' offices: each office's condition on ``location``, and with a value
+    paired to it, that value's on ``paired`` too."""
+    return [location == office if value is None else and_(location == office, paired == value)
+            for office, value in arms]
+
+
 def walk_budget(session: Session, q: ListQuery, count: int, last_id: Any,
                 per_walk: int = SORT_PER_WALK) -> tuple[int, int] | None:
     """Whether a range sorted by another column is walked (``Walk``): the entries the walk may pass and the largest
@@ -386,7 +397,7 @@ def fetch(session: Session, query: Any, sort: SortKey, ident: Any, q: ListQuery,
           keys: Any = None, jump: Jump | None = None, walk: Walk | None = None, total: int | None = None,
           nulls: int | None = None, pinned: bool = False, arms: list | None = None,
           groups: list[tuple[Any, int]] | None = None, within: Callable[[Any, int], Jump | None] | None = None,
-          among_nulls: Callable[[int], Jump | None] | None = None, from_start: bool = False) -> Window:
+          among_nulls: Callable[[int], Jump | None] | None = None) -> Window:
     """One page of ``query`` (unordered; its last column must be ``sort.expr``) for ``q``.
 
     ``keys``, when given, is the list's filter selecting only ``ident`` and ``sort.expr`` with only the joins
@@ -427,8 +438,6 @@ def fetch(session: Session, query: Any, sort: SortKey, ident: Any, q: ListQuery,
     ``within``, with ``groups``: given one of its values and its rows, a ``jump`` that places an offset among that
     value's rows (ordered by id: ``by_bands`` over a tally by bands of the id), so a page deep in one value skips only
     rows of one band of it.
-
-    ``from_start``: ``jump`` places the first page too (``by_bands``' ``from_start``).
 
     ``among_nulls``, with ``nulls``: given how many of the filter's rows have a NULL key, a ``jump`` that places an
     offset among them (ordered by id: ``by_bands`` over a tally by bands of the id of those rows), so a page deep among
@@ -616,7 +625,7 @@ def fetch(session: Session, query: Any, sort: SortKey, ident: Any, q: ListQuery,
     seek = bool(found)
     if not found:  # no cursor, or the rows around it are gone: count from the start
         offset = (page - 1) * q.size
-        target = jump(offset) if jump is not None and (offset or from_start) else None
+        target = jump(offset) if jump is not None else None
         if target is not None:
             bound, skip, target_keys = target
             found = _read(finder if target_keys is None else target_keys, bound, ascending, skip, q.size)
