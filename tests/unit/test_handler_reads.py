@@ -70,13 +70,36 @@ def _begins() -> object:
     return _listening(lambda sql, _params: sql.strip() if sql.strip().upper().startswith("BEGIN") else None)
 
 
-def test_resolving_a_session_reads_the_session_with_its_user_then_the_grants(db):
+def test_resolving_a_session_reads_the_session_its_user_and_the_grants_in_one_statement(db):
     token = _token(*SALES)
     with read_session() as s, selects() as seen:
         actor = auth.resolve(s, token)
     assert actor.email == SALES[0]
-    assert len(seen) == 2, seen
-    assert "JOIN app_user" in seen[0] and "group_permission" in seen[1]
+    assert len(seen) == 1, seen
+    assert "JOIN app_user" in seen[0] and "group_permission" in seen[0]
+    with read_session() as s:
+        assert actor.grants == auth.load_grants(s, actor.user_id) and actor.grants.by_permission
+
+
+def test_a_user_without_groups_or_whose_groups_grant_nothing_is_signed_in_with_no_grants(db):
+    from stapp.db.models import Group, User, UserGroup
+
+    token = _token(*SALES)
+    with write_session() as s:
+        user_id = auth.resolve(s, token).user_id
+        for link in s.exec(select(UserGroup).where(UserGroup.user_id == user_id)).all():
+            s.delete(link)
+    with read_session() as s:
+        alone = auth.resolve(s, token)  # no group: the one row has no permission
+    assert alone.user_id == user_id and not alone.grants.by_permission
+    with write_session() as s:
+        empty = Group(name="Nothing granted")
+        s.add(empty)
+        s.flush()
+        s.add(UserGroup(user_id=user_id, group_id=empty.id))
+        assert s.get(User, user_id).active
+    with read_session() as s:
+        assert not auth.resolve(s, token).grants.by_permission
 
 
 def test_resolving_still_refuses_a_deactivated_user(db):
@@ -92,13 +115,13 @@ def test_resolving_still_refuses_a_deactivated_user(db):
         auth.resolve(s, token)
 
 
-def test_opening_the_financing_tab_reads_seven_statements_and_no_whole_application(db):
+def test_opening_the_financing_tab_reads_six_statements_and_no_whole_application(db):
     tab = _financing_tab(_token(*SALES), _austin_customer())
     with selects() as seen:
         tab.load()
     assert tab.customer and tab.can_apply
-    # session + user, grants, customer, header (location and creator), availability, list totals, rows
-    assert len(seen) == 7, "\n".join(seen)
+    # session with its user and grants, customer, availability, header (location and creator), list totals, rows
+    assert len(seen) == 6, "\n".join(seen)
     assert not [sql for sql in seen if "ssn_ciphertext" in sql], "a list row needs no SSN ciphertext"
 
 
@@ -108,7 +131,7 @@ def _submitted(tab: FinancingState) -> int:
         tab.submit({**tab.form, **FORM})
     assert tab.submitting_id, tab.errors
     assert not _list_reads(seen), "submit must not re-read the list: the decision does"
-    assert len(seen) <= 8, "\n".join(seen)
+    assert len(seen) <= 7, "\n".join(seen)
     return tab.submitting_id
 
 
@@ -206,7 +229,7 @@ def test_a_poll_that_finds_nothing_changed_builds_no_statement(db, monkeypatch):
     with selects() as seen:
         tab.poll()
         lst.poll()
-    assert len(seen) == 7, seen  # each: the session and its grants; the tab its customer and version, the list its counters
+    assert len(seen) == 5, seen  # each: the session with its grants; the tab its customer and version, the list its counters
 
 
 def test_a_filter_change_reads_the_rows_but_not_the_filter_choices_again(db):
@@ -220,9 +243,9 @@ def test_a_filter_change_reads_the_rows_but_not_the_filter_choices_again(db):
         lst.toggle("statuses", "Approved")
     assert lst.selected["statuses"] == ["Approved"] and lst.options == choices
     assert not [sql for sql in seen if "FROM location" in sql or "FROM app_user ORDER BY" in sql], "\n".join(seen)
-    # session + user, grants, change counters, availability, totals from the tally, and the page's rows joined
-    # to its keys in one statement (paging.fetch)
-    assert len(seen) == 6, "\n".join(seen)
+    # session with its user and grants, change counters, availability, totals from the tally, and the page's rows
+    # joined to its keys in one statement (paging.fetch)
+    assert len(seen) == 5, "\n".join(seen)
 
 
 def _last_seen_ago(token: str, minutes: int) -> None:
@@ -311,3 +334,4 @@ def test_a_second_tab_submitting_the_same_application_sends_it_as_a_resend(db, m
     asyncio.run(FinancingState.event_handlers["run_submission"].fn(second, app_id))
     asyncio.run(FinancingState.event_handlers["run_submission"].fn(first, app_id))
     assert sent == [(app_id, False), (app_id, True)]
+
