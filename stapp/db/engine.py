@@ -53,7 +53,36 @@ def make_engine(url: str) -> Engine:
 
         _WRITERS[engine] = threading.RLock()
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    engine = create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    if parsed.get_driver_name() == "psycopg":
+
+        @event.listens_for(engine, "do_execute")
+        def _do_execute(cursor, statement, parameters, context):  # noqa: ANN001, ANN202
+            if context.execution_options.get(PLAN_FOR_VALUES):  # see ``plan_for_values``
+                cursor.execute(statement, parameters, prepare=False)
+                return True
+            return None
+
+    return engine
+
+
+# The execution option under which psycopg sends a statement unprepared (``plan_for_values``).
+PLAN_FOR_VALUES = "stapp_plan_for_values"
+
+
+def plan_for_values(session: Session) -> bool:
+    """PostgreSQL with psycopg: the rest of the session's transaction sends its statements unprepared, so each is planned
+    for its own values; False elsewhere (SQLite plans every run for its values anyway).
+
+    psycopg prepares a statement on the server from its fifth run on a connection, and PostgreSQL then moves to one
+    generic plan after five custom ones, blind to a list page's date range or depth. An unprepared statement (the
+    protocol's unnamed one) is planned for the values bound to it every time. This replaced ``SET LOCAL plan_cache_mode
+    = force_custom_plan``, the same plans for one round trip more per page."""
+    connection = session.connection()
+    if connection.dialect.name != "postgresql" or connection.dialect.driver != "psycopg":
+        return False
+    connection.execution_options(**{PLAN_FOR_VALUES: True})  # this Connection only: it ends with the session
+    return True
 
 
 @lru_cache(maxsize=1)

@@ -397,7 +397,7 @@ def company_window(session: Session, actor: Actor, q: ListQuery, count: int, pag
     nulls = null_keys(session, actor, q, count) if groups is None else None
     return _window(session, _company_conds(actor, q), q, count, pages,
                    walk=None if offices else _walk(session, actor, q, count),
-                   jump=by_tally(session, ApplicationTally, tally_where(actor, q), FinanceApplication.created_at, q)
+                   jump=by_tally(session, ApplicationTally, lambda: tally_where(actor, q), FinanceApplication.created_at, q)
                    or (None if offices else _bands(session, actor, q, count, nulls)),
                    nulls=nulls, offices=offices, groups=groups, within=_within(session, actor, q) if groups else None,
                    among_nulls=None if offices or nulls is None else _among_nulls(session, actor, q))

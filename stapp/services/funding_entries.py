@@ -652,7 +652,7 @@ def entries_window(session: Session, actor: Actor, q: ListQuery, count: int, pag
     groups = None if offices else key_groups(session, actor, q)
     return fetch(session, columns, sort, Funding.id, q, pages, keys=keys,
                  walk=None if offices else _walk(session, actor, q, count, today),
-                 jump=by_tally(session, FundingTally, tally_where(actor, q), Funding.created_at, q)
+                 jump=by_tally(session, FundingTally, lambda: tally_where(actor, q), Funding.created_at, q)
                  or (None if offices else _bands(session, actor, q, count, today)), total=count,
                  nulls=null_keys(session, actor, q) if groups is None else None,
                  pinned=pins_key(q, {"status": "statuses", "outcome": "outcomes"}), groups=groups,

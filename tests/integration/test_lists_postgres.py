@@ -163,23 +163,31 @@ def test_the_dashboard_tallies_are_exact_on_postgres_and_a_rebuild_agrees(postgr
 
 def test_list_statements_are_planned_for_their_own_values_on_postgres(postgres_app: None) -> None:
     """psycopg prepares a statement from its fifth run and PostgreSQL would then move to one generic plan for any
-    values, blind to a page's date range and depth (``paging._planned_for_values``): every run of the page's
-    statement keeps a plan of its own."""
+    values, blind to a page's date range and depth (``paging._planned_for_values``): a list page's statements are sent
+    unprepared, each planned for its values, with no statement more; other statements are still prepared."""
     from sqlalchemy import text
 
-    from stapp.db.engine import read_session
+    from stapp.db.engine import PLAN_FOR_VALUES, read_session
     from stapp.services import application_lists
+    from tests.unit.test_paging import _listening
 
     acct = _actor("accounting@example.com")
     q = application_lists.parse_query({"created_from": "2000-01-01", "sort": "id", "size": "10", "page": "2"},
                                       company=True)
+    prepared = text("SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE :like")
     with read_session() as s:
-        for _ in range(15):
+        for _ in range(6):  # not a list page: prepared from its fifth run, as psycopg does
+            s.exec(text("SELECT count(*) FROM location WHERE id > :n"), params={"n": 0}).one()
+        assert s.exec(prepared, params={"like": "%FROM location WHERE id >%"}).one()[0] == 1
+        with _listening(lambda sql, _params: sql) as seen:
             application_lists.company_applications(s, acct, q)
-        generic, custom = s.exec(text("SELECT coalesce(sum(generic_plans), 0), coalesce(sum(custom_plans), 0) "
-                                      "FROM pg_prepared_statements WHERE statement LIKE '%page_keys%'")).one()
-    assert custom > 0, "the page's statements were prepared on the server"
-    assert generic == 0
+        assert seen and all(sql.lstrip().startswith("SELECT") for sql in seen), "no statement more per page"
+        for _ in range(14):
+            application_lists.company_applications(s, acct, q)
+        assert s.exec(prepared, params={"like": "%page_keys%"}).one()[0] == 0, "a page's statement was prepared"
+        assert s.connection().get_execution_options().get(PLAN_FOR_VALUES)
+    with read_session() as s:  # the next session's statements are prepared again
+        assert not s.connection().get_execution_options().get(PLAN_FOR_VALUES)
 
 
 ONE_LOCATION = {"locations": "1"}  # as for a user whose permission covers one office

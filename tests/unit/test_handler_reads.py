@@ -335,3 +335,25 @@ def test_a_second_tab_submitting_the_same_application_sends_it_as_a_resend(db, m
     asyncio.run(FinancingState.event_handlers["run_submission"].fn(first, app_id))
     assert sent == [(app_id, False), (app_id, True)]
 
+
+def test_a_first_page_builds_the_tally_conditions_once_and_a_typed_page_again_to_place_it(db, monkeypatch):
+    """The tally's conditions give the summary, and place a page typed deep (``paging.by_tally``): the first page,
+    which most views are, reads from the list's edge and does not build them a second time."""
+    from stapp.services import application_lists, funding_entries
+
+    built: list[str] = []
+    for module in (application_lists, funding_entries):
+        real = module.tally_where
+        monkeypatch.setattr(module, "tally_where", lambda *a, _real=real, _name=module.__name__, **k: (
+            built.append(_name), _real(*a, **k))[1])
+    lst = _state(CompanyFinancingState, _token(*ACCOUNTING), "/accounting/financing")
+    lst.load()
+    built.clear()
+    lst.set_size("10")
+    assert lst.rows and lst.pages >= 2 and built == ["stapp.services.application_lists"]
+    built.clear()
+    lst.go_to_page(2)  # Next: past the cursor, nothing to place
+    assert lst.page == 2 and built == ["stapp.services.application_lists"]
+    built.clear()
+    lst._change(page="2")  # the same page typed: placed from the tally
+    assert lst.page == 2 and built == ["stapp.services.application_lists"] * 2
