@@ -66,6 +66,7 @@ from stapp.services.paging import (
     one_office,
     ordered,
     pins_key,
+    planned_for_values,
     spread_bound,
     unindexed,
     walk_budget,
@@ -216,7 +217,8 @@ _TOTALS = (func.count(FinanceApplication.id),
 
 def _counted(session: Session, conds: list) -> tuple[int, int, int]:
     """Count and sums straight from the applications (a rep filter, which the tally lacks; the reference in
-    tests)."""
+    tests), planned for its values (a generic plan cannot see how many applications a rep or a date range holds)."""
+    planned_for_values(session)
     return session.exec(select(*_TOTALS).where(and_(*conds))).one()
 
 

@@ -459,7 +459,7 @@ def fetch(session: Session, query: Any, sort: SortKey, ident: Any, q: ListQuery,
     sqlite = session.get_bind().dialect.name == "sqlite"
     finder = query if keys is None else keys
     if keys is not None:  # the company lists; a customer's few applications plan the same for any values
-        _planned_for_values(session)
+        planned_for_values(session)
 
     def read(where: Any, forward: bool, offset: int | None = None, cur: Cursor | None = None,
              size: int = q.size, unbounded: bool = False, parts: list | None = None, keys_only: bool = False) -> list[Any]:
@@ -675,7 +675,7 @@ def _past(sort: SortKey, ident: Any, cur: Cursor, forward: bool, pinned: bool = 
     return [_before_asc(key, ident, cur, False), key.is_(None)]
 
 
-def _planned_for_values(session: Session) -> None:
+def planned_for_values(session: Session) -> None:
     """PostgreSQL: the page's statements are planned for their own values (``engine.plan_for_values``). A generic plan
     cannot see the date range or how deep the page is: company Financing, a quarter sorted by ID, page 400, took 11-13
     ms with its own plan and 35-59 ms with the generic one (every run of a long-lived pool). Only for list pages:

@@ -163,12 +163,13 @@ def test_the_dashboard_tallies_are_exact_on_postgres_and_a_rebuild_agrees(postgr
 
 def test_list_statements_are_planned_for_their_own_values_on_postgres(postgres_app: None) -> None:
     """psycopg prepares a statement from its fifth run and PostgreSQL would then move to one generic plan for any
-    values, blind to a page's date range and depth (``paging._planned_for_values``): a list page's statements are sent
+    values, blind to a page's date range and depth (``paging.planned_for_values``): a list page's statements are sent
     unprepared, each planned for its values, with no statement more; other statements are still prepared."""
     from sqlalchemy import text
 
     from stapp.db.engine import PLAN_FOR_VALUES, read_session
     from stapp.services import application_lists
+    from stapp.services import funding_entries as entries
     from tests.unit.test_paging import _listening
 
     acct = _actor("accounting@example.com")
@@ -188,6 +189,48 @@ def test_list_statements_are_planned_for_their_own_values_on_postgres(postgres_a
         assert s.connection().get_execution_options().get(PLAN_FOR_VALUES)
     with read_session() as s:  # the next session's statements are prepared again
         assert not s.connection().get_execution_options().get(PLAN_FOR_VALUES)
+    # summaries summed from the rows (filters no tally carries) are planned for their values too
+    held = entries.parse_query({"holdbacks": "due"})
+    by_rep = application_lists.parse_query({"reps": "1"}, company=True)
+    for summary in (lambda s: entries.summary(s, acct, held), lambda s: application_lists._counted(
+            s, application_lists._company_conds(acct, by_rep))):
+        with read_session() as s:
+            for _ in range(15):
+                summary(s)
+            assert s.exec(prepared, params={"like": "%sum(%"}).one()[0] == 0, "a summary's statement was prepared"
+
+
+def test_a_read_session_on_postgres_opens_no_transaction_and_refuses_to_write(postgres_app: None) -> None:
+    """A read session sends no BEGIN and no ROLLBACK (two round trips for every handler and poll): at READ COMMITTED
+    every statement takes its own snapshot in a transaction too. With nothing to roll back, it refuses to write; the
+    pool's connections go back to transactions for the write sessions."""
+    import pytest
+    from sqlalchemy import text
+
+    from stapp.db.engine import read_session, write_session
+    from stapp.db.models import Location
+    from tests.unit.test_paging import _listening
+
+    with read_session() as s:
+        with _listening(lambda sql, _params: sql) as seen:
+            names = s.exec(text("SELECT name FROM location ORDER BY id")).all()
+            in_transaction = s.exec(text("SELECT pg_current_xact_id_if_assigned() IS NOT NULL OR "
+                                         "now() <> statement_timestamp()")).one()[0]
+        assert names and not in_transaction
+        assert s.connection().connection.dbapi_connection.autocommit
+        s.add(Location(name="Nowhere", state="TX"))
+        with pytest.raises(RuntimeError, match="a read session does not write"):
+            s.flush()
+    assert not [sql for sql in seen if sql.split()[0].upper() in ("BEGIN", "ROLLBACK")]
+    for _ in range(3):  # whichever pooled connection it gets, a write session is a transaction that commits
+        with write_session() as s:
+            assert not s.connection().connection.dbapi_connection.autocommit
+            s.add(Location(name="Elsewhere", state="TX"))
+            s.flush()
+            assert s.exec(text("SELECT now() = statement_timestamp()")).one()[0] is False
+            s.rollback()
+    with read_session() as s:
+        assert s.exec(text("SELECT count(*) FROM location WHERE name IN ('Nowhere', 'Elsewhere')")).one()[0] == 0
 
 
 ONE_LOCATION = {"locations": "1"}  # as for a user whose permission covers one office
@@ -210,12 +253,12 @@ def test_a_sort_on_a_column_that_may_be_null_reads_an_index_in_order_on_postgres
     """The lists put NULLs first ascending and last descending; PostgreSQL's default index serves neither order and
     it sorted the whole table for page 1 (160 ms at a million applications). Its NULLS FIRST index gives the page in
     either direction without a sort: with sorting made prohibitively dear, the plan still has none."""
-    from stapp.db.engine import read_session
+    from stapp.db.engine import write_session
     from tests.unit.test_sort_keys import page_keys_statement
 
     sql, bound = page_keys_statement(_actor("accounting@example.com"), list_name,
                                      {"sort": sort, "dir": direction, "size": "10", **extra})
-    with read_session() as s:
+    with write_session() as s:  # SET LOCAL needs a transaction; nothing is written
         raw = s.connection().connection.dbapi_connection.cursor()
         raw.execute("SET LOCAL enable_sort = off")
         if extra:
@@ -244,13 +287,13 @@ def test_statuses_at_some_offices_read_their_keys_from_one_index_range_on_postgr
     statuses and the creation date alone, ranges of its offices and dates (at a million applications PostgreSQL intersected
     the month's statuses with every entry of the three offices: 22-28 ms for page 400, 4 ms from this index). The
     few rows here would be read whole, so the plan is asked of index scans alone."""
-    from stapp.db.engine import read_session
+    from stapp.db.engine import write_session
     from tests.unit.test_sort_keys import STATUSES_AT_OFFICES, page_keys_statement
 
     sql, bound = page_keys_statement(_actor("accounting@example.com"), list_name,
                                      {**STATUSES_AT_OFFICES[list_name], "size": "10"})
     table = "funding" if list_name == "entries" else "finapp"
-    with read_session() as s:
+    with write_session() as s:  # SET LOCAL needs a transaction; nothing is written
         raw = s.connection().connection.dbapi_connection.cursor()
         raw.execute("SET LOCAL enable_seqscan = off")
         raw.execute("SET LOCAL enable_bitmapscan = off")
@@ -266,7 +309,7 @@ def test_statuses_at_a_few_offices_are_read_as_a_range_per_office_and_status_on_
     """The same pages as on SQLite (tests/unit/test_paging.py) for statuses at two of three offices sorted by ID or an
     amount, each page's keys one arm per office and status, merged in order (a Merge Append of ordered index scans, no
     sort of the rows even with sorting made prohibitively dear)."""
-    from stapp.db.engine import read_session
+    from stapp.db.engine import write_session
     from tests.unit.test_sort_keys import page_keys_statement
 
     chosen = paging_tests._over_three_offices()[1:]
@@ -278,7 +321,7 @@ def test_statuses_at_a_few_offices_are_read_as_a_range_per_office_and_status_on_
                                                                "locations": ",".join(map(str, chosen)),
                                                                "statuses": ",".join(statuses),
                                                                "page": "3"})
-            with read_session() as s:
+            with write_session() as s:  # SET LOCAL needs a transaction; nothing is written
                 raw = s.connection().connection.dbapi_connection.cursor()
                 raw.execute("SET LOCAL enable_sort = off")
                 raw.execute("EXPLAIN " + sql, bound)
@@ -291,13 +334,13 @@ def test_fundings_with_no_outcome_yet_newest_first_read_their_own_index_on_postg
     no Created order and it walked the creation index testing each row's outcome (page 400 at 300,000 fundings: 9 ms
     of SQL). The partial index of those fundings (``ix_funding_created_no_outcome``) is read in order instead: asked
     of index scans alone and with sorting made prohibitively dear, the plan reads it and tests nothing on the rows."""
-    from stapp.db.engine import read_session
+    from stapp.db.engine import write_session
     from tests.unit.test_sort_keys import page_keys_statement
 
     for direction in ("desc", "asc"):
         sql, bound = page_keys_statement(_actor("accounting@example.com"), "entries",
                                          {"outcomes": "none", "sort": "created", "dir": direction, "size": "10"})
-        with read_session() as s:
+        with write_session() as s:  # SET LOCAL needs a transaction; nothing is written
             raw = s.connection().connection.dbapi_connection.cursor()
             for setting in ("enable_seqscan", "enable_bitmapscan", "enable_sort"):
                 raw.execute(f"SET LOCAL {setting} = off")
@@ -319,7 +362,7 @@ def test_a_few_offices_are_read_as_their_ranges_merged_on_postgres(postgres_app:
     the keys are each office's index range merged in order (a Merge Append of ordered index scans): no sort of the
     offices' rows, even with sorting made prohibitively dear (at three of fifty offices a page typed deep sorted 60,000
     rows: 14-40 ms)."""
-    from stapp.db.engine import read_session
+    from stapp.db.engine import write_session
     from stapp.services import application_lists, funding_entries
     from tests.unit.test_sort_keys import page_keys_statement
 
@@ -341,7 +384,7 @@ def test_a_few_offices_are_read_as_their_ranges_merged_on_postgres(postgres_app:
                     assert typed == order, (list_name, sort, direction)
                 paging_tests.walk(fetch, base)
                 sql, bound = page_keys_statement(admin, list_name, {**base, "page": "3"})
-                with read_session() as s:
+                with write_session() as s:  # SET LOCAL needs a transaction; nothing is written
                     raw = s.connection().connection.dbapi_connection.cursor()
                     raw.execute("SET LOCAL enable_sort = off")
                     raw.execute("EXPLAIN " + sql, bound)
@@ -366,12 +409,12 @@ def test_a_range_sorted_by_another_column_tests_it_on_the_sort_index_alone_on_po
     """A Created range sorted by another column: PostgreSQL walks the sort's index and tests the range on each entry.
     The index carries the list's filter columns (INCLUDE), so the walk reads no row (a quarter sorted by Amount
     Requested typed to page 400 read 200,000 rows: 0.48 s at a million applications; 17 ms from the index alone)."""
-    from stapp.db.engine import read_session
+    from stapp.db.engine import write_session
     from tests.unit.test_sort_keys import page_keys_statement
 
     sql, bound = page_keys_statement(_actor("accounting@example.com"), list_name, {
         "sort": sort, "dir": "desc", "size": "10", "page": "2", "created_from": "2000-01-01"})
-    with read_session() as s:
+    with write_session() as s:  # SET LOCAL needs a transaction; nothing is written
         raw = s.connection().connection.dbapi_connection.cursor()
         raw.execute("SET LOCAL enable_sort = off")
         raw.execute("EXPLAIN " + sql, bound)

@@ -71,3 +71,35 @@ def test_writers_of_one_process_queue_for_sqlites_write_lock_instead_of_polling_
             assert conn.exec_driver_sql("SELECT count(*) FROM t").scalar() == 160
     finally:
         engine.dispose()
+
+
+def test_a_read_session_refuses_to_write_and_a_write_session_writes(tmp_path):
+    """A read session writes nothing: on PostgreSQL it runs outside a transaction, so a write would stay instead of
+    being rolled back at its close. The ORM's flush and a Core statement are both refused; reading works."""
+    import pytest
+    from sqlalchemy import insert, select
+
+    from stapp.db.engine import read_session, run, write_session
+    from stapp.db.models import Location
+    from stapp.db.models import SQLModel as Models
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'reads.db'}")
+    try:
+        Models.metadata.create_all(engine)
+        with write_session(engine) as s:
+            s.add(Location(name="Austin", state="TX"))
+        with read_session(engine) as s:
+            assert s.exec(select(Location.name)).all() == [("Austin",)]
+            s.add(Location(name="Dallas", state="TX"))
+            with pytest.raises(RuntimeError, match="a read session does not write"):
+                s.flush()
+        with read_session(engine) as s, pytest.raises(RuntimeError, match="a read session does not write"):
+            run(s, insert(Location).values(name="Houston", state="TX"))
+        with read_session(engine) as s:
+            assert [n for (n,) in s.exec(select(Location.name)).all()] == ["Austin"]
+        with write_session(engine) as s:  # the pool's connection, back from a read session, writes again
+            s.add(Location(name="Dallas", state="TX"))
+        with read_session(engine) as s:
+            assert sorted(n for (n,) in s.exec(select(Location.name)).all()) == ["Austin", "Dallas"]
+    finally:
+        engine.dispose()
