@@ -21,7 +21,7 @@ def _csv_export(name: str, parse: Callable, export: Callable, check: Callable) -
     """An endpoint streaming exactly the filtered set of a list, for the signed-in user's permissions."""
 
     def _stream(params: dict[str, str], token: str) -> Iterator[str]:
-        with read_session() as session:
+        with read_session(streaming=True) as session:  # rows in batches: a server-side cursor on PostgreSQL
             actor = auth.resolve(session, token, touch=False)
             yield from export(session, actor, parse(params))
 

@@ -103,8 +103,10 @@ _POSTGRES_READING = {READ_ONLY: True, "isolation_level": "AUTOCOMMIT"}
 
 
 @contextmanager
-def read_session(engine: Engine | None = None) -> Iterator[Session]:
-    """A session for reading: it writes nothing (``READ_ONLY``), and on PostgreSQL opens no transaction.
+def read_session(engine: Engine | None = None, *, streaming: bool = False) -> Iterator[Session]:
+    """A session for reading: it writes nothing (``READ_ONLY``), and on PostgreSQL opens no transaction, but with
+    ``streaming``: a statement read in batches (``yield_per``, the CSV exports) is a server-side cursor there, which
+    lives in a transaction.
 
     It never flushes either: a change made in it (the once-a-minute ``last_seen_at`` of ``auth.resolve``)
     would otherwise turn its deferred SQLite transaction into a writer mid-way, which fails with "database
@@ -112,7 +114,8 @@ def read_session(engine: Engine | None = None) -> Iterator[Session]:
     submissions in ``make bench``); it is dropped when the session closes."""
     eng = engine or get_engine()
     with Session(eng, expire_on_commit=False, autoflush=False) as session:
-        session.connection(execution_options=_POSTGRES_READING if eng.dialect.name == "postgresql" else _SQLITE_READING)
+        postgres = eng.dialect.name == "postgresql" and not streaming
+        session.connection(execution_options=_POSTGRES_READING if postgres else _SQLITE_READING)
         yield session
 
 

@@ -233,6 +233,26 @@ def test_a_read_session_on_postgres_opens_no_transaction_and_refuses_to_write(po
         assert s.exec(text("SELECT count(*) FROM location WHERE name IN ('Nowhere', 'Elsewhere')")).one()[0] == 0
 
 
+def test_the_csv_exports_stream_their_rows_on_postgres(postgres_app: None) -> None:
+    """The exports read their rows in batches, a server-side cursor on PostgreSQL, which needs the transaction a read
+    session otherwise does without (``read_session(streaming=True)``): each export answers with every row."""
+    from starlette.testclient import TestClient
+
+    from stapp.api import build_api
+    from stapp.db.engine import write_session
+    from stapp.services import auth
+
+    with write_session() as s:
+        token = auth.sign_in(s, "admin@example.com", "stapp-admin")
+    client = TestClient(build_api())
+    client.cookies.set(auth.SESSION_COOKIE, token)
+    for path in ("/api/export/financing.csv", "/api/export/funding-entries.csv", "/api/export/audit-log.csv"):
+        response = client.get(path)
+        assert response.status_code == 200, (path, response.text[:300])
+        lines = response.text.strip().splitlines()
+        assert len(lines) >= 2, (path, lines)  # the header and the rows (the audit log: this sign-in)
+
+
 ONE_LOCATION = {"locations": "1"}  # as for a user whose permission covers one office
 
 
