@@ -18,7 +18,7 @@ from sqlalchemy import and_, bindparam, func
 from sqlmodel import Session, select
 
 from stapp.db import tally
-from stapp.db.engine import run
+from stapp.db.engine import plan_for_values, run
 from stapp.db.models import (
     ApplicationFinancedBands,
     ApplicationFinancedTally,
@@ -66,7 +66,6 @@ from stapp.services.paging import (
     one_office,
     ordered,
     pins_key,
-    planned_for_values,
     spread_bound,
     unindexed,
     walk_budget,
@@ -218,7 +217,7 @@ _TOTALS = (func.count(FinanceApplication.id),
 def _counted(session: Session, conds: list) -> tuple[int, int, int]:
     """Count and sums straight from the applications (a rep filter, which the tally lacks; the reference in
     tests), planned for its values (a generic plan cannot see how many applications a rep or a date range holds)."""
-    planned_for_values(session)
+    plan_for_values(session)
     return session.exec(select(*_TOTALS).where(and_(*conds))).one()
 
 

@@ -19,6 +19,7 @@ from sqlalchemy.orm import aliased
 from sqlmodel import Session, select
 
 from stapp.db import tally
+from stapp.db.engine import plan_for_values
 from stapp.db.models import (
     CatalogEntry,
     Customer,
@@ -80,7 +81,6 @@ from stapp.services.paging import (
     one_office,
     ordered,
     pins_key,
-    planned_for_values,
     spread_bound,
     unindexed,
     walk_budget,
@@ -421,7 +421,7 @@ def _totals(count: int, expected: int, net: int) -> dict[str, int]:
 def counted(session: Session, actor: Actor, q: ListQuery, today: date | None = None) -> dict[str, Any]:
     """The summary summed from the fundings (any filter; the reference in tests), planned for its values (a generic plan
     cannot see how many fundings a date range holds)."""
-    planned_for_values(session)
+    plan_for_values(session)
     expected = func.coalesce(func.sum(func.coalesce(Funding.amount_expected_cents, 0)), 0)
     net = func.coalesce(func.sum(Funding.net_received_cents), 0)
     count, exp, got = session.exec(

@@ -89,9 +89,10 @@ def ordered(query: Any, sort: SortKey, ident: Any, q: ListQuery) -> Any:
 
 
 # Where a page typed into the URL starts without skipping rows from the top: given the number of rows before
-# it (0: the first page, which a jump places only when its list asks it to: ``by_bands``' ``from_start``), a condition that leaves out the rows before its period (a day or a month, ``by_tally``) or its band of the
-# sort key (``by_bands``), how many rows it still holds before the page, and the keys statement to read it with
-# (None: the list's own); None when it cannot tell. The condition bounds the read: no walk from the list's edge.
+# it (0: the first page, which a jump places only when its list asks it to: ``by_bands``' ``from_start``), a condition
+# that leaves out the rows before its period (a day or a month, ``by_tally``) or its band of the sort key
+# (``by_bands``), how many rows it still holds before the page, and the keys statement to read it with (None: the
+# list's own); None when it cannot tell. The condition bounds the read: no walk from the list's edge.
 Jump = Callable[[int], "tuple[ColumnElement[bool], int, Any] | None"]
 
 
@@ -459,7 +460,7 @@ def fetch(session: Session, query: Any, sort: SortKey, ident: Any, q: ListQuery,
     sqlite = session.get_bind().dialect.name == "sqlite"
     finder = query if keys is None else keys
     if keys is not None:  # the company lists; a customer's few applications plan the same for any values
-        planned_for_values(session)
+        plan_for_values(session)
 
     def read(where: Any, forward: bool, offset: int | None = None, cur: Cursor | None = None,
              size: int = q.size, unbounded: bool = False, parts: list | None = None, keys_only: bool = False) -> list[Any]:
@@ -673,19 +674,6 @@ def _past(sort: SortKey, ident: Any, cur: Cursor, forward: bool, pinned: bool = 
     if cur.value is None or not sort.nullable:
         return [_before_asc(key, ident, cur, sort.nullable)]
     return [_before_asc(key, ident, cur, False), key.is_(None)]
-
-
-def planned_for_values(session: Session) -> None:
-    """PostgreSQL: the page's statements are planned for their own values (``engine.plan_for_values``). A generic plan
-    cannot see the date range or how deep the page is: company Financing, a quarter sorted by ID, page 400, took 11-13
-    ms with its own plan and 35-59 ms with the generic one (every run of a long-lived pool). Only for list pages:
-    planning every statement of the Funding tab each time cost it 12 -> 18 ms. Another PostgreSQL driver than psycopg
-    gets the same plans from ``plan_cache_mode``, for one statement more."""
-    if session.get_bind().dialect.name == "postgresql" and not plan_for_values(session):
-        session.connection().exec_driver_sql(_CUSTOM_PLANS)
-
-
-_CUSTOM_PLANS = "SET LOCAL plan_cache_mode = force_custom_plan"
 
 
 def _both(where: Any, limit: Any) -> Any:

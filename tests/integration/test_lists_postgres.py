@@ -163,7 +163,7 @@ def test_the_dashboard_tallies_are_exact_on_postgres_and_a_rebuild_agrees(postgr
 
 def test_list_statements_are_planned_for_their_own_values_on_postgres(postgres_app: None) -> None:
     """psycopg prepares a statement from its fifth run and PostgreSQL would then move to one generic plan for any
-    values, blind to a page's date range and depth (``paging.planned_for_values``): a list page's statements are sent
+    values, blind to a page's date range and depth (``engine.plan_for_values``): a list page's statements are sent
     unprepared, each planned for its values, with no statement more; other statements are still prepared."""
     from sqlalchemy import text
 
