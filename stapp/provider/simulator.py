@@ -38,6 +38,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from stapp.domain.money import cents_to_decimal_string, decimal_string_to_cents
+from stapp.provider.pool import ProviderTransport
 from stapp.provider.webhooks import signature_headers
 from stapp.provider.wire import (
     WIRE_DECIMAL_RE,
@@ -728,7 +729,9 @@ class SimState:
 
     async def _deliver(self, url: str, event_id: str, body: bytes) -> None:
         if self.http is None:
-            self.http = httpx.AsyncClient(timeout=self.config.webhook_timeout_s, follow_redirects=False)
+            # the pool stapp's own client uses: fifty webhooks of one instant are not all handed one connection
+            self.http = httpx.AsyncClient(timeout=self.config.webhook_timeout_s, follow_redirects=False,
+                                          transport=ProviderTransport(httpx.Limits()))
         delays = self.config.webhook_retry_delays_s
         for attempt in range(len(delays) + 1):
             timestamp = int(self.clock().timestamp())  # signed afresh on every attempt

@@ -11,6 +11,7 @@ from typing import Any
 import httpx
 import pytest
 
+from stapp.provider.pool import ProviderTransport
 from stapp.provider.simulator import SimConfig, create_app
 from stapp.provider.webhooks import verify
 from tests.fake_provider import make_request
@@ -281,6 +282,32 @@ async def test_a_webhook_stops_being_retried_once_it_is_accepted(sim):
 
     assert len(received) == 2
     assert json.loads(received[0]) == json.loads(received[1])
+
+
+async def test_webhooks_go_through_the_pool_that_hands_a_connection_to_one_request_at_a_time(sim):
+    """Fifty webhooks of one instant (fifty submissions) through httpx's own pool were each handed the first idle
+    connection and came back for the next (stapp/provider/pool.py): the simulator sends through stapp's pool."""
+    http, state = sim
+    received: list[bytes] = []
+
+    async def answer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        head = await reader.readuntil(b"\r\n\r\n")
+        length = int(next(line.split(b":")[1] for line in head.split(b"\r\n") if line.lower().startswith(b"content-length")))
+        received.append(await reader.readexactly(length))
+        writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n")
+        await writer.drain()
+
+    server = await asyncio.start_server(answer, "127.0.0.1", 0)
+    try:
+        await submit(http, body(webhook_url=f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}/hooks"))
+        for _ in range(200):
+            if state.deliveries:
+                break
+            await asyncio.sleep(0.01)
+        assert [d.get("status_code") for d in state.deliveries] == [200] and len(received) == 1
+        assert isinstance(state.http._transport, ProviderTransport)
+    finally:
+        server.close()
 
 
 def test_settings_can_come_from_stapp_sim_environment_variables():
