@@ -13,8 +13,11 @@ socket whether the server closed it). Over HTTP/1.1, which this pool speaks only
 a time, and a request stays in ``_requests`` with its connection until its response is closed: a connection some
 request holds is busy, whether the request has started on it yet or not.
 
+And it asks every connection whether it expired (an idle one: a poll of its socket) once a second (``SWEEP_S``),
+not on every pass; in between, only the connection it is about to hand a request, so none is handed an expired one.
+
 Its ``_assign_requests_to_connections`` is httpcore 1.0.9's own (BSD-3-Clause, Copyright © 2020, Encode OSS Ltd),
-with those two changes; everything else is inherited. httpcore and httpx are pinned, and a test fails on another
+with those three changes; everything else is inherited. httpcore and httpx are pinned, and a test fails on another
 httpcore version, so that the copy is compared again with the new original before it is used.
 """
 
