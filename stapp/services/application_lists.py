@@ -46,7 +46,7 @@ from stapp.domain.money import format_cents
 from stapp.domain.permissions import Permission
 from stapp.services.auth import Actor
 from stapp.services.authz import location_clause, require
-from stapp.services.customers import get_customer
+from stapp.services.customers import customer_ref
 from stapp.services.funding_entries import utc_day_start
 from stapp.services.paging import (
     READ_PER_WALK,
@@ -310,13 +310,17 @@ _CUSTOMER_VERSION = select(*_TOTALS, func.max(FinanceApplication.updated_at)).wh
 
 def tab_version(session: Session, actor: Actor, customer_id: object, q: ListQuery) -> str:
     """What ``customer_applications`` would report as the tab's ``version`` now (the tab's poll compares it)."""
-    customer = get_customer(session, actor, customer_id, Permission.CONSUMER_FINANCING_MANAGE)
+    customer = customer_ref(session, actor, customer_id, Permission.CONSUMER_FINANCING_MANAGE)
     return customer_version(session, customer.id, q)[3]
 
 
-def customer_applications(session: Session, actor: Actor, customer_id: object, q: ListQuery) -> AppPage:
-    """A customer's few applications: read in one statement, with the page's ``version`` (see ``poll``)."""
-    customer = get_customer(session, actor, customer_id, Permission.CONSUMER_FINANCING_MANAGE)
+def customer_applications(session: Session, actor: Actor, customer_id: object, q: ListQuery, *,
+                          customer: Any = None) -> AppPage:
+    """A customer's few applications: read in one statement, with the page's ``version`` (see ``poll``).
+    ``customer``: the customer as the caller already read it with Consumer Financing: Manage checked (the tab's
+    whole reload reads its header first), so it is not read again."""
+    if customer is None:
+        customer = customer_ref(session, actor, customer_id, Permission.CONSUMER_FINANCING_MANAGE)
     count, requested, financed, version = customer_version(session, customer.id, q)
     conds = [FinanceApplication.customer_id == customer.id, *_where(q)]
     return _page(session, conds, q, (count, requested, financed), deferred=False, version=version)

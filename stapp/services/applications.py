@@ -45,7 +45,7 @@ from stapp.provider import webhooks
 from stapp.provider.wire import Address, Applicant, ApplicationRequest, ApplicationResult, CoApplicant
 from stapp.services import audit, financing_setup
 from stapp.services.auth import Actor
-from stapp.services.customers import get_customer
+from stapp.services.customers import customer_ident, get_customer, visible
 from stapp.settings import get_settings
 
 log = logging.getLogger("stapp.applications")
@@ -101,11 +101,13 @@ def prepare(
     still in progress (a second tab) returns the existing application instead of a new one.
     """
     moment = now or utcnow()
-    customer = _customer_for_financing(session, actor, customer_id)
     # Serialise submissions for one customer (two tabs at once): the duplicate checks below then see
     # each other's rows. SQLite's BEGIN IMMEDIATE already serialises writers; PostgreSQL needs the lock.
-    # The statements here are built once (engine.run): building them cost more CPU than running them.
-    enabled, provider_id = run(session, _LOCK_AND_SETUP, {"customer_id": customer.id}).one()
+    # The statements here are built once (engine.run): building them cost more CPU than running them. The
+    # customer's location comes with its lock: no ORM read of the customer before it.
+    customer = visible(actor, Permission.CONSUMER_FINANCING_MANAGE,
+                       run(session, _LOCK_AND_SETUP, {"customer_id": customer_ident(customer_id)}).first())
+    enabled, provider_id = customer.enabled, customer.provider_id
     if not enabled:
         raise PermissionDenied("Consumer Financing is disabled: new applications cannot be submitted.")
     if provider_id is None:
@@ -178,12 +180,14 @@ class _Saved:
     location_id: int
 
 
-# Built once (engine.run). The customer's row lock (PostgreSQL; SQLite's BEGIN IMMEDIATE serialises writers),
-# whether the add-on is enabled and the first active provider, in one statement.
+# Built once (engine.run). The customer's row lock (PostgreSQL; SQLite's BEGIN IMMEDIATE serialises writers) with
+# its id and location, whether the add-on is enabled and the first active provider, in one statement.
 _LOCK_AND_SETUP = select(
-    func.coalesce(select(AddOn.enabled).where(AddOn.key == ADDON_CONSUMER_FINANCING).scalar_subquery(), False),
+    Customer.__table__.c.id, Customer.__table__.c.location_id,
+    func.coalesce(select(AddOn.enabled).where(AddOn.key == ADDON_CONSUMER_FINANCING).scalar_subquery(), False)
+    .label("enabled"),
     select(FinanceProvider.id).where(FinanceProvider.active.is_(True)).order_by(FinanceProvider.id).limit(1)
-    .scalar_subquery(),
+    .scalar_subquery().label("provider_id"),
 ).select_from(Customer.__table__).where(Customer.id == bindparam("customer_id")).with_for_update(of=Customer.__table__)
 _BY_KEY = select(FinanceApplication.id, FinanceApplication.customer_id).where(
     FinanceApplication.idempotency_key == bindparam("key"))

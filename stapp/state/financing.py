@@ -13,7 +13,7 @@ from stapp.domain.validation import is_row_id
 from stapp.services import application_lists as lists
 from stapp.services import applications as svc
 from stapp.services import auth, financing_setup
-from stapp.services.customers import get_customer
+from stapp.services.customers import customer_ref, get_customer
 from stapp.state.customers import CustomerState
 
 APP_FIELDS = (
@@ -68,7 +68,7 @@ class FinancingState(CustomerState):
         customer = get_customer(session, actor, self._customer_id(), Permission.CONSUMER_FINANCING_MANAGE)
         self.can_apply = financing_setup.financing_available(session)
         self._set_customer(session, actor, customer, available=self.can_apply)
-        self._show(lists.customer_applications(session, actor, customer.id, self._query()))
+        self._show(lists.customer_applications(session, actor, customer.id, self._query(), customer=customer))
         self.unavailable = "" if self.can_apply else (
             "Consumer Financing is disabled: existing applications stay viewable, new ones cannot be submitted."
             if not financing_setup.financing_enabled(session)
@@ -221,7 +221,7 @@ class FinancingState(CustomerState):
             try:  # the session may have ended since the page loaded: check it again before calling the provider
                 with read_session() as session:
                     actor = self._actor(session)
-                    get_customer(session, actor, self._customer_id(), Permission.CONSUMER_FINANCING_MANAGE)
+                    customer_ref(session, actor, self._customer_id(), Permission.CONSUMER_FINANCING_MANAGE)
                     svc.detail(session, actor, application_id)
             except AppError as exc:
                 return self._fail(exc)
@@ -240,7 +240,7 @@ class FinancingState(CustomerState):
             with read_session() as session:
                 actor = self._actor(session)
                 found = svc.detail(session, actor, application_id)
-                customer = get_customer(session, actor, self._customer_id(), Permission.CONSUMER_FINANCING_MANAGE)
+                customer = customer_ref(session, actor, self._customer_id(), Permission.CONSUMER_FINANCING_MANAGE)
         except AppError as exc:
             return self._fail(exc)
         if found["customer_id"] != customer.id:
