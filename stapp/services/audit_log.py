@@ -103,7 +103,7 @@ def export_csv(session: Session, actor: Actor, q: ListQuery) -> Iterator[str]:
     writer = csv.writer(buffer)
     writer.writerow(COLUMNS)
     yield buffer.getvalue()
-    result = session.exec(select(AuditEvent).where(and_(*_conds(q))).order_by(AuditEvent.id.desc())
+    result = session.exec(select(AuditEvent).where(*_conds(q)).order_by(AuditEvent.id.desc())
                           .execution_options(yield_per=2000))
     for chunk in result.partitions(2000):
         buffer.seek(0)
