@@ -240,6 +240,42 @@ def test_a_poll_that_finds_nothing_changed_builds_no_statement(db, monkeypatch):
     assert not _whole_customer(seen), "a poll needs the customer's location, not its record"
 
 
+def test_a_funding_tab_poll_that_finds_nothing_changed_is_one_statement_built_once(db, monkeypatch):
+    """Every open Funding tab polls every two seconds: the customer (its location, its service status) and its
+    fundings' count and latest change are one statement built once, after the session with its grants."""
+    from sqlalchemy.sql import Select
+
+    from stapp.db.models import Funding
+    from stapp.services import funding as funding_svc
+    from stapp.state.funding import FundingState
+
+    with read_session() as s:
+        austin = s.exec(select(Location.id).where(Location.name == "Austin")).one()
+        customer_id = s.exec(select(Funding.customer_id).where(Funding.location_id == austin)
+                             .order_by(Funding.id)).first()
+    tab = _state(FundingState, _token(*SALES), f"/customers/{customer_id}/funding", {"id": str(customer_id)})
+    tab.load()
+    assert tab.cards and tab.loaded
+
+    def built(*_a, **_k):
+        pytest.fail("a statement was built by the poll")
+
+    with monkeypatch.context() as m:
+        m.setattr(funding_svc, "select", built)
+        m.setattr(Select, "where", built)
+        with selects() as seen:
+            tab.poll()
+    assert len(seen) == 2, seen
+    assert not _whole_customer(seen), "a poll needs the customer's location and service status, not its record"
+    with write_session() as s:  # another user changes a transaction: its funding's updated_at moves
+        changed = s.get(Funding, tab.cards[0]["id"])
+        changed.updated_at = utcnow() + timedelta(seconds=1)
+        s.add(changed)
+    with selects() as seen:
+        tab.poll()
+    assert [sql for sql in seen if "FROM funding_transaction" in sql], "the changed funding's cards are read again"
+
+
 def test_a_filter_change_reads_the_rows_but_not_the_filter_choices_again(db):
     lst = _state(CompanyFinancingState, _token(*ACCOUNTING), "/accounting/financing")
     with selects() as seen:
