@@ -63,6 +63,7 @@ clean:
 bench: venv
 	$(PY) -m pip install --quiet -e '.[test,bench]'
 	$(PY) bench/run.py $(BENCH_ARGS)
+	$(PY) bench/table.py
 
 # every sort and direction under each filter, on the databases `make bench` made (MATRIX_ARGS="--postgres URL")
 bench-matrix: venv
