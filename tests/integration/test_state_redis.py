@@ -68,3 +68,44 @@ def test_a_session_moving_to_another_worker_finds_its_latest_state_at_once(redis
     assert seen == ["25", "100"]
     # handed over when asked: the holder's lease would otherwise keep it for ``hold`` (5 s)
     assert to_second < hold / 2 and to_first < hold / 2, (to_second, to_first)
+
+
+def test_a_worker_that_stops_writes_back_the_sessions_it_held(redis_url, monkeypatch):
+    """A deploy stops workers: Reflex closes the state manager at shutdown, which writes back what it holds."""
+    from redis.asyncio import Redis
+    from reflex.istate.manager.redis import StateManagerRedis
+    from reflex.istate.manager.token import BaseStateToken
+
+    from stapp.state.financing import FinancingState
+
+    monkeypatch.setenv("REFLEX_OPLOCK_ENABLED", "true")
+
+    async def scenario() -> str:
+        stopping = StateManagerRedis(redis=Redis.from_url(redis_url))
+        token = BaseStateToken(ident=f"test-{uuid.uuid4()}", cls=FinancingState)
+        try:
+            for _ in range(50):
+                async with stopping.modify_state(token) as root:
+                    (await root.get_state(FinancingState)).size = "10"
+                if token.lock_key in stopping._local_leases:
+                    break
+                await asyncio.sleep(0.05)
+            assert token.lock_key in stopping._local_leases, "no lease held: nothing is measured"
+        finally:
+            await stopping.close()
+        other = StateManagerRedis(redis=Redis.from_url(redis_url))
+        try:
+            started = time.monotonic()
+            async with other.modify_state(token) as root:
+                size = (await root.get_state(FinancingState)).size
+            assert time.monotonic() - started < other.oplock_hold_time_ms / 2000, "waited for a lock never released"
+            return size
+        finally:
+            await other.close()
+            cleanup = Redis.from_url(redis_url)
+            keys = [k async for k in cleanup.scan_iter(match=f"{token.ident}*")]
+            if keys:
+                await cleanup.delete(*keys)
+            await cleanup.aclose()
+
+    assert asyncio.run(scenario()) == "10"
