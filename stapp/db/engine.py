@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import select
 import threading
 import weakref
 from collections.abc import Iterator, Mapping
@@ -10,7 +11,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import event, exc
 from sqlalchemy.engine import Engine, Result, make_url
 from sqlmodel import Session, create_engine
 
@@ -54,9 +55,13 @@ def make_engine(url: str) -> Engine:
         _WRITERS[engine] = threading.RLock()
         event.listen(engine, "before_cursor_execute", _refuse_writes)
         return engine
-    engine = create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    psycopg = parsed.get_backend_name() == "postgresql" and parsed.get_driver_name() == "psycopg"
+    # A pooled connection the server has closed (a restart, an idle timeout) is replaced at checkout, so no call
+    # fails once the server is back. With psycopg that costs no round trip (``_drop_closed``); another driver pings.
+    engine = create_engine(url, pool_pre_ping=not psycopg, pool_size=10, max_overflow=20)
     event.listen(engine, "before_cursor_execute", _refuse_writes)
-    if _psycopg(engine.dialect):
+    if psycopg:
+        event.listen(engine, "checkout", _drop_closed)
 
         @event.listens_for(engine, "do_execute")
         def _do_execute(cursor, statement, parameters, context):  # noqa: ANN001, ANN202
@@ -71,6 +76,25 @@ def make_engine(url: str) -> Engine:
 # The execution option under which psycopg sends a statement unprepared (``plan_for_values``).
 PLAN_FOR_VALUES = "stapp_plan_for_values"
 _CUSTOM_PLANS = "SET LOCAL plan_cache_mode = force_custom_plan"
+
+
+def _readable(fd: int) -> bool:
+    if hasattr(select, "poll"):
+        poller = select.poll()
+        poller.register(fd, select.POLLIN | select.POLLPRI)
+        return bool(poller.poll(0))
+    return bool(select.select([fd], [], [], 0)[0])
+
+
+def _drop_closed(dbapi_conn: Any, _record: Any, _proxy: Any) -> None:
+    """``pool_pre_ping`` without its round trip (psycopg). An idle connection has nothing to read: PostgreSQL sends
+    nothing between statements unless it is closing the connection (shutting down, restarting, terminating the
+    backend: an error message and the socket's end), so a socket with something to read, or a connection psycopg
+    found broken, is dropped and the pool opens another. ``pool_pre_ping`` sent ``SELECT 1`` on every checkout:
+    80-100 us of CPU and a round trip (130 us) per session, a quarter of a poll that finds nothing changed. A server
+    that vanished without closing (a cut network) is found by the first statement, as the ping would have found it."""
+    if dbapi_conn.closed or dbapi_conn.broken or _readable(dbapi_conn.pgconn.socket):
+        raise exc.DisconnectionError("the database closed this pooled connection")
 
 
 def _psycopg(dialect: Any) -> bool:

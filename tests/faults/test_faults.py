@@ -697,9 +697,9 @@ def test_a_database_restart_during_funding_writes_fails_cleanly_and_the_same_eng
     unexpected = [exc for _, exc in failed if not isinstance(exc, DBAPIError)]
     assert not unexpected, [repr(e) for e in unexpected[:3]]
     assert any(isinstance(exc, OperationalError) for _, exc in failed)
-    # Once the server is back, not one call fails: pool_pre_ping replaced every dead pooled connection.
+    # Once the server is back, not one call fails: the pool replaced every dead pooled connection at checkout.
     assert [exc for at, exc in failed if at > back] == []
-    # Afterwards: the same engine (pool_pre_ping replaced the dead connections).
+    # Afterwards: the same engine (its pool replaced the dead connections).
     assert engine_mod.get_engine() is engine
     with write_session() as s:
         funding_svc.add_transaction(s, actor, funding_ids[0], {
