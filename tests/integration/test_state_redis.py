@@ -22,6 +22,17 @@ def redis_url() -> str:
     return url
 
 
+async def _forget(redis_url: str, ident: str) -> None:
+    """Remove the test session's keys (its states and lock) from Redis."""
+    from redis.asyncio import Redis
+
+    redis = Redis.from_url(redis_url)
+    keys = [k async for k in redis.scan_iter(match=f"{ident}*")]
+    if keys:
+        await redis.delete(*keys)
+    await redis.aclose()
+
+
 def test_a_session_moving_to_another_worker_finds_its_latest_state_at_once(redis_url, monkeypatch):
     from redis.asyncio import Redis
     from reflex.istate.manager.redis import StateManagerRedis
@@ -58,11 +69,7 @@ def test_a_session_moving_to_another_worker_finds_its_latest_state_at_once(redis
         finally:
             await first.close()
             await second.close()
-            cleanup = Redis.from_url(redis_url)
-            keys = [k async for k in cleanup.scan_iter(match=f"{token.ident}*")]
-            if keys:
-                await cleanup.delete(*keys)
-            await cleanup.aclose()
+            await _forget(redis_url, token.ident)
 
     seen, to_second, to_first, hold = asyncio.run(scenario())
     assert seen == ["25", "100"]
@@ -102,10 +109,6 @@ def test_a_worker_that_stops_writes_back_the_sessions_it_held(redis_url, monkeyp
             return size
         finally:
             await other.close()
-            cleanup = Redis.from_url(redis_url)
-            keys = [k async for k in cleanup.scan_iter(match=f"{token.ident}*")]
-            if keys:
-                await cleanup.delete(*keys)
-            await cleanup.aclose()
+            await _forget(redis_url, token.ident)
 
     assert asyncio.run(scenario()) == "10"
