@@ -55,7 +55,7 @@ def make_engine(url: str) -> Engine:
         _WRITERS[engine] = threading.RLock()
         event.listen(engine, "before_cursor_execute", _refuse_writes)
         return engine
-    psycopg = parsed.get_backend_name() == "postgresql" and parsed.get_driver_name() == "psycopg"
+    psycopg = _psycopg(parsed.get_dialect())
     # A pooled connection the server has closed (a restart, an idle timeout) is replaced at checkout, so no call
     # fails once the server is back. With psycopg that costs no round trip (``_drop_closed``); another driver pings.
     engine = create_engine(url, pool_pre_ping=not psycopg, pool_size=10, max_overflow=20)
