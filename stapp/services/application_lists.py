@@ -32,6 +32,7 @@ from stapp.db.models import (
     Location,
     User,
 )
+from stapp.db.types import utcnow
 from stapp.domain.financing import NOT_SUBMITTED_STAGE, STAGE_LABELS, AppStatus, stage_label
 from stapp.domain.listing import (
     ListQuery,
@@ -66,6 +67,7 @@ from stapp.services.paging import (
     one_office,
     ordered,
     pins_key,
+    range_ahead,
     spread_bound,
     unindexed,
     walk_budget,
@@ -428,7 +430,10 @@ def _bands(session: Session, actor: Actor, q: ListQuery, count: int, nulls: int 
     """A page typed deep into a filter sorted by an amount, or a Created range sorted by ID, is placed by the sort's
     band tally (``paging.by_bands``); on SQLite its bands are read on the sort's index (the amounts' wide indexes carry
     every filter column, ``ix_finapp_id_created`` the creation), the filter tested on its entries. Every row (no
-    filter) is read on that index without it."""
+    filter) is read on that index without it.
+
+    A Created range sorted by ID has its first page placed too when rows outside it lie ahead (``paging.range_ahead``,
+    ``from_start``): ids follow creation, so the range's rows sit together along the id index."""
     t, f = _BANDS.get(q.sort), q.filters
     if t is None or not any(f.values()):
         return None
@@ -438,7 +443,8 @@ def _bands(session: Session, actor: Actor, q: ListQuery, count: int, nulls: int 
     if where is None:
         return None
     return by_bands(session, t, where, SORT_KEYS[q.sort], q, count, tally.number_range, _LAST_ID, nulls,
-                    _wide_keys(session, actor, q))
+                    _wide_keys(session, actor, q),
+                    from_start=range_ahead(q, "created_from", "created_to", utcnow().date()))
 
 
 def _wide_keys(session: Session, actor: Actor, q: ListQuery) -> Any:

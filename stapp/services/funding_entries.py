@@ -81,6 +81,7 @@ from stapp.services.paging import (
     one_office,
     ordered,
     pins_key,
+    range_ahead,
     spread_bound,
     unindexed,
     walk_budget,
@@ -572,16 +573,23 @@ def _bands(session: Session, actor: Actor, q: ListQuery, count: int, today: date
         return ranges[0](band)
 
     return by_bands(session, t, where, sort, q, count, band_keys, _LAST_ID, keys=keys,
-                    from_start=_placed_from_start(session, q))
+                    from_start=_placed_from_start(session, q, today))
 
 
-def _placed_from_start(session: Session, q: ListQuery) -> bool:
-    """Whether a first page is placed by its band tally too (``paging.by_bands``' ``from_start``): on PostgreSQL, a
-    Created range sorted by Expected Date. An expected date follows its funding's creation, so the range's rows begin
-    far along the Expected Date index, which PostgreSQL read from its start (a quarter ascending, page 1: 200,000
-    entries passed, 27-35 ms; from the range's first band 14-15 ms). Not for other filters or keys, whose rows begin
-    near the index's start: reading the tally cost them 1-7 ms a first page. SQLite's walk already starts where the
-    filter's keys begin (``paging.Walk.start``)."""
+def _placed_from_start(session: Session, q: ListQuery, today: date) -> bool:
+    """Whether a first page is placed by its band tally too (``paging.by_bands``' ``from_start``).
+
+    - A Created or Expected range sorted by ID when rows outside it lie ahead (``paging.range_ahead``): ids follow
+      creation, and an expected date its funding's creation, so a range's rows sit together along the id index.
+    - On PostgreSQL, a Created range sorted by Expected Date. An expected date follows its funding's creation, so the
+      range's rows begin far along the Expected Date index, which PostgreSQL read from its start (a quarter ascending,
+      page 1: 200,000 entries passed, 27-35 ms; from the range's first band 14-15 ms). SQLite's walk already starts
+      where the filter's keys begin (``paging.Walk.start``).
+
+    Not for other filters or keys, whose rows begin near the index's start: reading the tally cost them 1-7 ms a first
+    page."""
+    if range_ahead(q, "created_from", "created_to", today) or range_ahead(q, "expected_from", "expected_to"):
+        return True
     return (q.sort == "date_expected" and bool(q.filters.get("created_from") or q.filters.get("created_to"))
             and session.get_bind().dialect.name == "postgresql")
 

@@ -193,6 +193,21 @@ def by_bands(session: Session, t: Any, where: list | None, sort: SortKey, q: Lis
     return place
 
 
+def range_ahead(q: ListQuery, start: str, end: str, today: date | None = None) -> bool:
+    """Whether a list sorted by ID and read from its edge meets rows outside a range before the range's own: the range
+    is the filters ``start``..``end`` on a moment that follows creation, as ids do. Newest first, the rows after its
+    end (none when it ends today or later and ``today`` is given: nothing is created in the future); oldest first,
+    the rows before its start. Its first page is then placed by the id band tally (``by_bands``' ``from_start``), not
+    walked past them: a quarter by ID, page 1, went from 2 to 21 ms on SQLite once 4,000 applications newer than the
+    quarter lay above it, and the tally places it in 3-4 ms however many there are."""
+    if q.sort != "id":
+        return False
+    if q.direction == "asc":
+        return q.filters.get(start) is not None
+    last = q.filters.get(end)
+    return last is not None and (today is None or last < today)
+
+
 def within_bands(session: Session, t: Any, where: list | None, by_id: SortKey, q: ListQuery,
                  value_of: Callable[[Any], Any], walked_of: Callable[[Any], Any]) -> Callable[[Any, int], Jump | None] | None:
     """``fetch``'s ``within`` from a tally by bands of the id ``t`` (the filter's conditions on it: ``where``; None: not

@@ -470,3 +470,14 @@ def test_band_tallies_are_exact_and_place_typed_pages_on_postgres(postgres_app: 
     test_bands.assert_pages_deep_among_null_amounts_financed_are_placed_by_id_bands(_actor("admin@example.com"),
                                                                                     monkeypatch)
     test_bands.assert_created_range_by_expected_date_is_placed_from_its_first_page(_actor("admin@example.com"))
+
+
+def test_a_range_by_id_is_placed_from_its_first_page_when_ids_follow_creation_on_postgres(postgres_app: None) -> None:
+    """As on SQLite (tests/unit/test_bands.py): a quarter's first page by ID is read within the bands holding its first
+    rows, not from the id index's edge past the other months' rows, and is the list's slice."""
+    import random
+
+    from tests.unit import test_bands
+
+    test_bands.spread(random.Random(14), in_order=True)
+    test_bands.assert_a_range_by_id_is_placed_from_its_first_page(_actor("admin@example.com"))

@@ -70,14 +70,17 @@ def test_the_band_expressions_order_as_their_keys_and_python_agrees(db):  # noqa
     assert_band_expressions_order_as_their_keys()
 
 
-def spread(rng: random.Random, n: int = 300) -> None:
+def spread(rng: random.Random, n: int = 300, *, in_order: bool = False) -> None:
     """Applications and fundings over five months (whole-month edges and ties), with amounts across many bands
-    (negative, zero and NULL Amounts Expected, NULL Amounts Financed and Expected Dates), in several statuses."""
+    (negative, zero and NULL Amounts Expected, NULL Amounts Financed and Expected Dates), in several statuses.
+    ``in_order``: created in the order of their moments, so ids follow creation (as they do in use)."""
     from stapp.db.models import CatalogEntry
 
     start = datetime(2025, 12, 1, tzinfo=UTC)
     moments = [start + timedelta(minutes=rng.randrange(60 * 24 * 150)) for _ in range(n)]
     moments[:12] = [datetime(2026, 1, 1, tzinfo=UTC), datetime(2026, 1, 1, tzinfo=UTC) - timedelta(microseconds=1)] * 6
+    if in_order:
+        moments.sort()
     with write_session() as s:
         apps = s.exec(FinanceApplication.__table__.select()).mappings().all()
         fundings = s.exec(Funding.__table__.select()).mappings().all()
@@ -277,9 +280,10 @@ def assert_typed_pages_are_placed_by_bands(actor, monkeypatch) -> None:  # noqa:
                 assert [r["id"] for r in page.rows] == order[(n - 1) * 10:n * 10], case
                 start, end = (n - 1) * 10, min(n * 10, len(order))
                 among_keys = start >= nulls if direction == "asc" else end <= len(order) - nulls
-                # a Created range by Expected Date on PostgreSQL places its first page too (``from_start``)
-                first_too = (sort == "date_expected" and "created_from" in filters
-                             and get_engine().dialect.name == "postgresql")
+                # a date range by ID places its first page too, and a Created range by Expected Date on PostgreSQL
+                # (``from_start``)
+                first_too = (sort == "id" and any(k in filters for k in ("created_from", "expected_from"))) or (
+                    sort == "date_expected" and "created_from" in filters and get_engine().dialect.name == "postgresql")
                 assert _placed(sql, list_name, sort) == ((n > 1 or first_too) and among_keys), case
 
 
@@ -442,6 +446,33 @@ def assert_created_range_by_expected_date_is_placed_from_its_first_page(actor) -
 def test_a_created_range_by_expected_date_is_placed_from_its_first_page_on_postgres_only(actor_for):
     spread(random.Random(13))
     assert_created_range_by_expected_date_is_placed_from_its_first_page(actor_for("admin@example.com"))
+
+
+def assert_a_range_by_id_is_placed_from_its_first_page(actor) -> None:  # noqa: ANN001
+    """Ids follow creation (``spread(in_order=True)``): a quarter's rows sit together along the id index, with the
+    rows of the months after it above them and those before below. Its first page by ID, either way, is read
+    within the bands holding the quarter's first rows (``from_start``), not walked from the index's edge past the
+    other months' rows, and every page is the list's slice: company Financing and Funding Entries by a Created range,
+    Funding Entries by an Expected range."""
+    from tests.unit.test_paging import selects
+
+    for list_name, filters, keep in (("applications", QUARTER, _in_quarter), ("entries", QUARTER, _in_quarter),
+                                     ("entries", EXPECTED, _expected_in_quarter)):
+        for direction in ("asc", "desc"):
+            order = _order(list_name, "id", direction, keep)
+            assert len(order) > 20, (list_name, filters)
+            for n in (1, 2):
+                with selects() as sql:
+                    page = _fetch(list_name, actor, {**filters, "sort": "id", "dir": direction, "size": "10",
+                                                     "page": str(n)})
+                case = (list_name, filters, direction, n)
+                assert [r["id"] for r in page.rows] == order[(n - 1) * 10:n * 10], case
+                assert _placed(sql, list_name, "id"), case
+
+
+def test_a_range_by_id_is_placed_from_its_first_page_when_ids_follow_creation(actor_for):
+    spread(random.Random(14), in_order=True)
+    assert_a_range_by_id_is_placed_from_its_first_page(actor_for("admin@example.com"))
 
 
 def test_a_page_near_the_start_is_not_placed_by_bands(actor_for):

@@ -643,6 +643,24 @@ def test_the_walk_is_taken_for_a_wide_range_sorted_by_id_and_seeks_no_date_index
     assert "ix_finapp_created" not in plan and "TEMP B-TREE" not in plan, plan
 
 
+def test_a_range_by_id_is_placed_from_its_edge_only_when_other_rows_lie_ahead_of_it():
+    """Ids follow creation: read newest first, a range that ends before today has newer rows ahead of it (none is
+    created in the future); oldest first, a range with a start has older ones. Only then is its first page placed."""
+    def ahead(params, start="created_from", end="created_to", today=date(2026, 6, 1)):  # noqa: ANN001, ANN202
+        return paging.range_ahead(application_lists.parse_query(params, company=True), start, end, today)
+
+    quarter = {"created_from": "2026-01-01", "created_to": "2026-03-31", "sort": "id"}
+    assert ahead(quarter) and ahead({**quarter, "dir": "asc"})
+    assert not ahead({**quarter, "sort": "created"}) and not ahead({**quarter, "sort": "amount_requested"})
+    assert not ahead({"created_from": "2026-01-01", "sort": "id"})  # newest first: the newest rows are in it
+    assert ahead({"created_from": "2026-01-01", "sort": "id", "dir": "asc"})
+    assert not ahead({"created_to": "2026-03-31", "sort": "id", "dir": "asc"})  # oldest first: the oldest are in it
+    assert not ahead({**quarter, "created_to": "2026-06-01"})  # ends today: nothing newer yet
+    assert ahead({**quarter, "created_to": "2026-05-31"})
+    entries = funding_entries.parse_query({"expected_to": "2027-03-31", "sort": "id"})
+    assert paging.range_ahead(entries, "expected_from", "expected_to")  # expected dates lie ahead of today too
+
+
 def test_an_id_walk_stops_after_its_budget_from_where_it_starts():
     bound = paging.id_bound(FinanceApplication.id, 1000)
 
