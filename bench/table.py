@@ -83,6 +83,17 @@ def _app_rows(runs: dict) -> list[tuple[str, list[str]]]:
         at_once = app["submissions"]["50 at a time"]
         return f"{at_once['backend_cpu_ms_per_submission']} ms ({at_once['backend_cpu_share_of_wall']})"
 
+    def alone(shape: str, per: str, stapp_cpu):  # noqa: ANN001, ANN202
+        """``bench/floor``'s figure for ``shape``, with the backend CPU per event: Reflex alone / stapp."""
+        def cell(app: dict) -> str:
+            floor = app.get("reflex_alone", {}).get(shape)
+            if not floor:
+                return "not measured"
+            cpu = stapp_cpu(app)
+            return f"{floor['p95_ms']:.0f} ms ({floor[per]:.1f} / {cpu:.1f} ms)" if cpu is not None else \
+                f"{floor['p95_ms']:.0f} ms ({floor[per]:.1f} ms)"
+        return cell
+
     def counts(app: dict) -> str:
         s = app["submissions"]
         return f"{s['submitted']} / {s['at_simulator']} / {s['in_database']} ({s['still_unknown_after_reconciler']})"
@@ -92,9 +103,16 @@ def _app_rows(runs: dict) -> list[tuple[str, list[str]]]:
         ("Filter change to new rows over the websocket, 1 / 10 / 50 sessions, paced, p95 (p50 at 50)", sessions),
         ("The same, 50 sessions firing back to back (burst), p95",
          lambda app: f"{app['sessions']['50']['burst']['p95_ms']:.0f} ms"),
+        ("Reflex alone (`bench/floor`: the same events and deltas, no work behind them), 50 sessions back to back, "
+         "p95 (backend CPU per change: Reflex alone / stapp)",
+         alone("burst", "backend_cpu_ms_per_change",
+               lambda app: app["sessions"]["50"]["burst"].get("backend_cpu_ms_per_change"))),
         ("Submission to decision in the client, provider 200 ms, p50 / p95: one rep alone", submission("1 at a time")),
         ("The same, fifty reps each clicking Submit at a random moment of the same 5 s", submission("50 within 5 s")),
         ("The same, all fifty in one instant", submission("50 at a time")),
+        ("Reflex alone, all fifty in one instant, p95 (backend CPU per submission: Reflex alone / stapp)",
+         alone("50 at a time", "backend_cpu_ms_per_submission",
+               lambda app: app["submissions"]["50 at a time"]["backend_cpu_ms_per_submission"])),
         ("Backend CPU per submission while the fifty of one instant are under way (cores kept busy)", cpu),
         ("Applications submitted / at the simulator / in the database (Outcome Unknown left)", counts),
         ("Backend memory per connected session (50 sessions)",

@@ -17,6 +17,7 @@ the growth divided by N is the memory per session (upper bound: Python keeps fre
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import random
 import signal
@@ -110,13 +111,21 @@ def start_backend(url: str, port: int, log_path: Path, extra_env: dict[str, str]
 
     ensure_local_secrets()
     env = _env()
-    env.update(STAPP_DATABASE_URL=url, STAPP_PORT=str(port), PYTHONUNBUFFERED="1", **(extra_env or {}))
+    env.update(STAPP_DATABASE_URL=url, STAPP_PORT=str(port))
+    return _start(ROOT, port, env, log_path, extra_env)
+
+
+def _start(cwd: Path, port: int, env: dict[str, str], log_path: Path,
+           extra_env: dict[str, str] | None = None) -> subprocess.Popen:
+    """``reflex run --env prod --backend-only`` of the app in ``cwd``, once it answers ``/ping``. Its stack (Redis,
+    workers) is ``extra_env``'s alone, whatever the shell running the bench has set."""
+    env = {**env, "PYTHONUNBUFFERED": "1"}
     env.pop("REFLEX_REDIS_URL", None)
     env.pop("GRANIAN_WORKERS", None)
     env.update(extra_env or {})
     log = log_path.open("w")
     proc = subprocess.Popen([sys.executable, "-m", "reflex", "run", "--env", "prod", "--backend-only",
-                             "--backend-port", str(port)], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+                             "--backend-port", str(port)], cwd=cwd, env=env, stdout=log, stderr=subprocess.STDOUT,
                             start_new_session=True)
     import httpx
 
@@ -170,6 +179,8 @@ def cpu_seconds(proc: subprocess.Popen) -> float:
 
 
 NAMES: dict[str, str] = {}
+FLOOR = ROOT / "bench" / "floor"
+FLOOR_STATE = "floor___floor____floor_state"  # bench/floor/floor/floor.py's FloorState, as Reflex names it
 
 
 def _state_names() -> None:
@@ -183,12 +194,13 @@ def _state_names() -> None:
     from stapp.state.base import AppState
 
     NAMES["root"] = AppState.get_parent_state().get_full_name()
+    NAMES["floor"] = f"{NAMES['root']}.{FLOOR_STATE}"
 
 
 class Client:
     """One browser tab on one page, as the websocket sees it: it sends events and keeps the page state's vars."""
 
-    def __init__(self, port: int, session_token: str, *, page: str = PAGE, query: dict[str, str] | None = None,
+    def __init__(self, port: int, session_token: str | None, *, page: str = PAGE, query: dict[str, str] | None = None,
                  state: str = "stapp.state.company_financing.CompanyFinancingState", loaded_var: str = "rows",
                  ready_var: str = "params") -> None:
         import socketio
@@ -200,6 +212,7 @@ class Client:
         self.loaded_var = loaded_var
         self.ready_var = ready_var  # set (non-empty) by the page's on_load, not by the hydrate before it
         self.values: dict = {}
+        self.delta: dict = {}  # the page state's vars in the last update that changed any
         self.changed: dict[str, asyncio.Event] = {}
         self.sio = socketio.AsyncClient(reconnection=False)
         self.sio.on("event", self._on_event, namespace="/_event")
@@ -211,14 +224,17 @@ class Client:
         return self.changed.setdefault(var, asyncio.Event())
 
     async def _on_event(self, update: dict) -> None:
-        for key, value in ((update.get("delta") or {}).get(self.state) or {}).items():
-            var = key.removesuffix("_rx_state_")
+        delta = {key.removesuffix("_rx_state_"): value
+                 for key, value in ((update.get("delta") or {}).get(self.state) or {}).items()}
+        if delta:
+            self.delta = delta
+        for var, value in delta.items():
             self.values[var] = value
             self._event(var).set()
 
     async def connect(self) -> None:
-        hydrate = {"name": f"{self.root}.hydrate_and_load",
-                   "payload": {"vars": {self.cookie_var: self.session_token}}, "router_data": self._router()}
+        signed_in = {"vars": {self.cookie_var: self.session_token}} if self.session_token else {}
+        hydrate = {"name": f"{self.root}.hydrate_and_load", "payload": signed_in, "router_data": self._router()}
         ready = self._event(self.ready_var)
         ready.clear()
         await self.sio.connect(f"http://127.0.0.1:{self.port}?token={uuid.uuid4()}", socketio_path="/_event",
@@ -276,6 +292,13 @@ async def _drive(clients: list[Client], rounds: int, think: tuple[float, float] 
     return samples
 
 
+async def _timed_cpu(proc: subprocess.Popen, work) -> tuple[list[float], float]:  # noqa: ANN001
+    """What ``work`` returns (its samples) and the backend's CPU seconds meanwhile."""
+    before = cpu_seconds(proc)
+    samples = await work
+    return samples, cpu_seconds(proc) - before
+
+
 def _redis_bytes(redis_url: str | None) -> int:
     if not redis_url:
         return 0
@@ -285,12 +308,15 @@ def _redis_bytes(redis_url: str | None) -> int:
 
 
 async def _run(port: int, tokens: list[str], counts: tuple[int, ...], rounds: int, proc: subprocess.Popen,
-               redis_url: str | None = None) -> dict:
+               redis_url: str | None = None, pages: list | None = None) -> dict:
+    """``pages``, when given, receives the page state's delta of each change as the warm-up client got it."""
     out: dict = {"sessions": {}}
     warm = Client(port, tokens[0])
     await warm.connect()
     for handler, payload in CHANGES:
         await warm.change(handler, payload)
+        if pages is not None:
+            pages.append(warm.delta)
     await warm.close()
     await asyncio.sleep(1)
     for n in counts:
@@ -300,7 +326,8 @@ async def _run(port: int, tokens: list[str], counts: tuple[int, ...], rounds: in
             await c.connect()
         after = rss_bytes(proc) + _redis_bytes(redis_url)
         paced = _p(await _drive(clients, rounds, (0.5, 1.5), seed=n))
-        burst = _p(await _drive(clients, rounds, None, seed=n))
+        burst, cpu = await _timed_cpu(proc, _drive(clients, rounds, None, seed=n))
+        burst = {**_p(burst), "backend_cpu_ms_per_change": round(cpu * 1000 / len(burst), 2)}
         out["sessions"][str(n)] = {"paced": paced, "burst": burst,
                                    "memory_per_session_kib": round((after - before) / n / 1024, 1)}
         print(f"  {n:>3} sessions: paced p50/p95 {paced['p50_ms']}/{paced['p95_ms']} ms, burst p50/p95 "
@@ -488,12 +515,73 @@ def measure(url: str, *, counts: tuple[int, ...] = (1, 10, 50), rounds: int = 8,
                 import redis
 
                 redis.Redis.from_url(redis_url).flushdb()
-            result = asyncio.run(_run(port, tokens, counts, rounds, proc, redis_url))
+            pages: list = []
+            result = asyncio.run(_run(port, tokens, counts, rounds, proc, redis_url, pages))
             result["stack"] = (f"state in Redis, {workers} workers" if redis_url else "state in memory, 1 worker")
             result["submissions"] = {"provider_latency_ms": latency_ms,
                                      **asyncio.run(_submissions(port, sim_port, tokens, url, proc, sim))}
-            return result
         finally:
             stop_backend(proc)
     finally:
         stop_backend(sim)
+    result["reflex_alone"] = measure_floor(pages, rounds=rounds, latency_ms=latency_ms, redis_url=redis_url,
+                                           workers=workers)
+    return result
+
+
+def measure_floor(pages: list, *, rounds: int, latency_ms: int, redis_url: str | None, workers: int) -> dict:
+    """The reference under the whole-app figures: ``bench/floor``, a Reflex app with the same events and the same
+    deltas on the wire (``pages``: what stapp's page sent for each change) and no work behind them, on the same stack,
+    driven as stapp was: fifty sessions changing filters back to back, and fifty submissions in one instant (a
+    background task waiting ``latency_ms``). What it takes is what Reflex and this machine take; the rest of stapp's
+    figures is stapp's own work."""
+    from stapp.cli import _env
+
+    recorded = ROOT / "var" / "bench" / "floor_pages.json"
+    recorded.write_text(json.dumps(pages))
+    port = _free_port()
+    proc = _start(FLOOR, port, _env(), ROOT / "var" / "bench" / "floor.log", {
+        "FLOOR_PAGES": str(recorded), "FLOOR_LATENCY_MS": str(latency_ms),
+        **({"REFLEX_REDIS_URL": redis_url, "GRANIAN_WORKERS": str(workers)} if redis_url else {})})
+    try:
+        if redis_url:
+            import redis
+
+            redis.Redis.from_url(redis_url).flushdb()
+        out = asyncio.run(_floor_run(port, proc, rounds))
+    finally:
+        stop_backend(proc)
+    print(f"  Reflex alone (bench/floor): 50 sessions back to back p50/p95 {out['burst']['p50_ms']}/"
+          f"{out['burst']['p95_ms']} ms, backend CPU {out['burst']['backend_cpu_ms_per_change']} ms per change; "
+          f"fifty submissions at once p50/p95 {out['50 at a time']['p50_ms']}/{out['50 at a time']['p95_ms']} ms, "
+          f"backend CPU {out['50 at a time']['backend_cpu_ms_per_submission']} ms each", flush=True)
+    return out
+
+
+async def _floor_run(port: int, proc: subprocess.Popen, rounds: int) -> dict:
+    def client() -> Client:
+        return Client(port, None, page="/", state="floor")
+
+    clients = [client() for _ in range(50)]
+    for c in clients:
+        await c.connect()
+    await _drive(clients, rounds, None, seed=0)  # warm, as stapp's sessions were by their paced run
+    samples, cpu = await _timed_cpu(proc, _drive(clients, rounds, None, seed=50))
+    out = {"burst": {**_p(samples), "backend_cpu_ms_per_change": round(cpu * 1000 / len(samples), 2)}}
+    await asyncio.gather(*(c.close() for c in clients))
+    at_once: list[float] = []
+    spent = 0.0
+    for r in range(-1, 4):  # as stapp's fifty at once: one untimed round, then four
+        clients = [client() for _ in range(50)]
+        for c in clients:
+            await c.connect()
+            await c.send("open_form", {}, until="form")
+        submitted = asyncio.gather(*(c.send("submit", {"form_data": {}}, until="decision", check=bool)
+                                     for c in clients))
+        samples, cpu = await _timed_cpu(proc, submitted)
+        if r >= 0:
+            at_once += samples
+            spent += cpu
+        await asyncio.gather(*(c.close() for c in clients))
+    out["50 at a time"] = {**_p(at_once), "backend_cpu_ms_per_submission": round(spent * 1000 / len(at_once), 1)}
+    return out

@@ -41,3 +41,19 @@ def test_a_row_follows_the_results_it_summarises():
     assert "123.4" in _row(after, "First page, any single filter")[0]
     assert _row(after, "The same, all fifty in one instant")[0].endswith("/ 4,321 ms")
     assert "Company Financing, status, page 1: rows p50" in after and "Company Financing, status, page 1" not in before
+
+
+def test_the_reflex_alone_rows_set_the_reference_beside_stapps_cpu():
+    """``bench/floor``'s figures sit beside stapp's own CPU per event; a run without them says so."""
+    results = _results()
+    changed = copy.deepcopy(results)
+    app = changed["runs"]["sqlite"]["app"]
+    app["reflex_alone"] = {"burst": {"p50_ms": 40.0, "p95_ms": 61.4, "backend_cpu_ms_per_change": 1.13},
+                           "50 at a time": {"p50_ms": 240.0, "p95_ms": 272.9, "backend_cpu_ms_per_submission": 1.2}}
+    app["sessions"]["50"]["burst"]["backend_cpu_ms_per_change"] = 6.57
+    app["submissions"]["50 at a time"]["backend_cpu_ms_per_submission"] = 15.2
+    text = bench_table.table(changed)
+    assert _row(text, "Reflex alone (`bench/floor`")[0] == "61 ms (1.1 / 6.6 ms)"
+    assert _row(text, "Reflex alone, all fifty in one instant")[0] == "273 ms (1.2 / 15.2 ms)"
+    del changed["runs"]["sqlite"]["app"]["reflex_alone"]
+    assert _row(bench_table.table(changed), "Reflex alone, all fifty")[0] == "not measured"
