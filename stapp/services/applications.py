@@ -67,7 +67,7 @@ def new_draft_key() -> str:
 
 def form_defaults(session: Session, actor: Actor, customer_id: object) -> dict[str, str]:
     """The form pre-filled from the customer where known."""
-    customer = _customer_for_financing(session, actor, customer_id)
+    customer = get_customer(session, actor, customer_id, Permission.CONSUMER_FINANCING_MANAGE)
     return {
         "first_name": customer.first_name,
         "last_name": customer.last_name,
@@ -78,11 +78,6 @@ def form_defaults(session: Session, actor: Actor, customer_id: object) -> dict[s
         "state": customer.state,
         "zip_code": customer.zip_code,
     }
-
-
-def _customer_for_financing(session: Session, actor: Actor, customer_id: object) -> Customer:
-    customer = get_customer(session, actor, customer_id, Permission.CONSUMER_FINANCING_MANAGE)
-    return customer
 
 
 def _fingerprint(customer_id: int, clean: dict[str, Any]) -> str:
