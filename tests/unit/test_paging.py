@@ -317,6 +317,72 @@ def test_a_dense_month_is_placed_to_its_day(actor_for):
         assert_typed_pages_are_placed(actor_for("admin@example.com"), params, direction, busiest=40)
 
 
+@pytest.mark.parametrize("descending", [True, False])
+def test_a_typed_page_reads_the_tally_only_up_to_its_period_from_the_nearer_end(db, monkeypatch, descending):  # noqa: ARG001
+    """``tally.locate`` adds up the periods of the list in its order and stops at the one holding the row; inside a
+    year (a month) it reads the months (days) from whichever end is nearer the row. Every offset's period holds the
+    row, with exactly the period's rows before it counted, and no read passes more than two periods beyond it."""
+    from datetime import timedelta
+
+    from stapp.db import tally
+    from stapp.db.models import ApplicationTally
+
+    with write_session() as s:  # ten a month through 2025 (one late in each month), five in 2024
+        demo = dict(s.exec(FinanceApplication.__table__.select()).mappings().first())
+        demo.pop("id")
+        moments = [datetime(2025, m, 3 + 2 * k, 9, tzinfo=UTC) for m in range(1, 13) for k in range(10)]
+        moments += [datetime(2024, 5, 1, tzinfo=UTC) + timedelta(days=9 * k) for k in range(5)]
+        for n, moment in enumerate(moments):
+            s.add(FinanceApplication(**{**demo, "reference": f"NEAR-{n}", "idempotency_key": f"near-{n}",
+                                        "created_at": moment}))
+    with read_session() as s:
+        created = sorted(s.exec(select(FinanceApplication.created_at)).scalars(), reverse=descending)
+
+    read: list[list[object]] = []
+    real = tally._buckets
+
+    class Counting:  # the buckets a read hands out
+        def __init__(self, result):  # noqa: ANN001
+            self.result, self.seen = result, []
+            read.append(self.seen)
+
+        def __iter__(self):  # noqa: ANN204
+            for row in self.result:
+                self.seen.append(row[0])
+                yield row
+
+        def close(self) -> None:
+            self.result.close()
+
+    monkeypatch.setattr(tally, "_buckets", lambda *a: Counting(real(*a)))
+    conds = [tally.period_clause(ApplicationTally, None, None)]
+    with read_session() as s:
+        for offset in range(len(created)):
+            read.clear()
+            found = tally.locate(s, ApplicationTally, conds, offset, descending=descending)
+            assert found is not None, offset
+            first, after, skip = found
+            inside = [c for c in created if datetime(first.year, first.month, first.day, tzinfo=UTC) <= c
+                      < datetime(after.year, after.month, after.day, tzinfo=UTC)]
+            row = created[offset]
+            assert row in inside and skip == created.index(row) - created.index(inside[0]), (offset, found)
+            # each read stops at the period holding the row: the year, then its month (then the month's day)
+            assert [seen[-1] for seen in read] == [date(row.year, 1, 1), date(row.year, row.month, 1),
+                                                   row.date()][:len(read)] and read[-1][-1] == first, (offset, read)
+            # and a year's months (a month's days) are read from the end nearer the row
+            for parent, seen in zip((_year_months, _month_days), read[1:], strict=False):
+                assert len(seen) <= len(parent(created, row)) // 2 + 1, (offset, read)
+        assert tally.locate(s, ApplicationTally, conds, len(created), descending=descending) is None
+
+
+def _year_months(created: list[datetime], row: datetime) -> set[tuple[int, int]]:
+    return {(c.year, c.month) for c in created if c.year == row.year}
+
+
+def _month_days(created: list[datetime], row: datetime) -> set[date]:
+    return {c.date() for c in created if (c.year, c.month) == (row.year, row.month)}
+
+
 def assert_typed_pages_are_placed(acct, params: dict[str, str], direction: str, *, busiest: int) -> None:  # noqa: ANN001
     """Every typed page of company Financing equals its plain OFFSET page and skips no more than ``busiest``
     rows (those of the busiest period the jump may stop at), fewer than counting from the start would."""
