@@ -63,6 +63,7 @@ from stapp.domain.permissions import Permission
 from stapp.services.auth import Actor
 from stapp.services.authz import location_clause, require
 from stapp.services.paging import (
+    PROBE_PER_DAY,
     READ_PER_WALK,
     SORT_PER_WALK,
     Jump,
@@ -71,6 +72,7 @@ from stapp.services.paging import (
     Window,
     by_bands,
     by_tally,
+    day_extremes,
     ends,
     extreme,
     fetch,
@@ -294,17 +296,22 @@ def _walk(session: Session, actor: Actor, q: ListQuery, count: int, today: date)
         bound = spread_bound(session, sort.expr, _KEY_ENDS[q.sort], top, sort.nullable)
     else:
         bound = _unbounded
-    return Walk(_parts(actor, q, today, walk=walked)[2], budget, bound, start=_start(session, q, sort.expr))
+    return Walk(_parts(actor, q, today, walk=walked)[2], budget, bound, start=_start(session, q, sort.expr, count))
 
 
-def _start(session: Session, q: ListQuery, key: Any) -> Any:
+def _start(session: Session, q: ListQuery, key: Any, count: int) -> Any:
     """``Walk.start`` of a range of one date sorted by the other: an Expected range by Created reads the least or
     greatest creation of its fundings on ``ix_funding_expected_wide``, a Created range by Expected Date the least or
     greatest Expected Date of its fundings on ``ix_funding_created_expected``, each carrying the other date. The two
     dates go together (a funder pays some weeks after the sale), so an Expected range's fundings sit together in the
     Created order, far from either end: a walk from the end passed 51,000-219,000 entries before its first page (10-18
-    ms), from their own first key 25. One aggregate over the range's index entries, about 2 ms at 30,000 of them."""
+    ms), from their own first key 25. One aggregate over the range's index entries (an Expected quarter, 30,000: 5 ms),
+    or for an Expected range of fewer days than its ``count`` rows make worth it (``PROBE_PER_DAY``), one probe of
+    ``ix_funding_expected_wide`` a day (0.6 ms)."""
     f = q.filters
+    first, last = f.get("expected_from"), f.get("expected_to")
+    if q.sort == "created" and first and last and ((last - first).days + 1) * PROBE_PER_DAY < count:
+        return day_extremes(session, key, Funding.date_expected, first, last)
     if q.sort == "created" and (f.get("expected_from") or f.get("expected_to")):
         other = Funding.date_expected
         where = [other >= f["expected_from"]] if f.get("expected_from") else []

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, or_, select, tuple_, union_all
+from sqlalchemy import ColumnElement, and_, func, literal, or_, select, tuple_, union_all
 from sqlalchemy.sql.elements import UnaryExpression
 from sqlalchemy.sql.operators import custom_op
 from sqlmodel import Session
@@ -277,6 +277,30 @@ def extreme(session: Session, key: Any, where: Any) -> Callable[[bool], Any]:
         if ascending not in found:
             found[ascending] = session.connection().execute(
                 select((func.min if ascending else func.max)(key)).where(where)).scalar()
+        return found[ascending]
+
+    return start
+
+
+# Reading one day's greatest (least) key on an index by (day, key) costs about what passing 35 entries of a range of
+# days does on SQLite (6 us against 0.17): ``day_extremes`` probes each day of a range holding more entries than that.
+PROBE_PER_DAY = 35
+
+
+def day_extremes(session: Session, key: Any, day: Any, first: date, last: date) -> Callable[[bool], Any]:
+    """``extreme`` of the rows whose ``day`` (a date column) is within ``first..last``, on an index by ``(day, key)``:
+    the least (greatest) key of each day, one index probe a day, instead of an aggregate over every entry of the
+    range (an Expected quarter, 30,000 fundings: 5.1 -> 0.6 ms). SQLite only (its ``date()``; the walks that start
+    from it are SQLite's)."""
+    found: dict[bool, Any] = {}
+
+    def start(ascending: bool) -> Any:
+        if ascending not in found:
+            days = select(literal(first, type_=day.type).label("day")).cte("days", recursive=True)
+            days = days.union_all(select(func.date(days.c.day, "+1 day")).where(days.c.day < literal(last, day.type)))
+            aggregate = func.min if ascending else func.max
+            of_day = select(aggregate(key)).where(day == days.c.day).scalar_subquery()
+            found[ascending] = session.connection().execute(select(aggregate(of_day)).select_from(days)).scalar()
         return found[ascending]
 
     return start

@@ -13,7 +13,7 @@ from contextlib import AbstractContextManager, contextmanager
 from datetime import UTC, date, datetime
 
 import pytest
-from sqlalchemy import event, select, update
+from sqlalchemy import and_, event, select, update
 
 from stapp.db.engine import get_engine, read_session, write_session
 from stapp.db.models import FinanceApplication, Funding
@@ -381,6 +381,49 @@ def _year_months(created: list[datetime], row: datetime) -> set[tuple[int, int]]
 
 def _month_days(created: list[datetime], row: datetime) -> set[date]:
     return {c.date() for c in created if (c.year, c.month) == (row.year, row.month)}
+
+
+def test_an_expected_range_starts_its_walk_from_one_probe_a_day(db):  # noqa: ARG001
+    """``paging.day_extremes``, one index probe per day of an Expected range, finds the least and greatest creation
+    of the range's fundings exactly as the aggregate over the range does (days without fundings, fundings without a
+    Date Expected, ties and the range's edges included), and Funding Entries takes it for a range of fewer days than
+    its rows make worth probing (``PROBE_PER_DAY``)."""
+    import random
+    from datetime import timedelta
+
+    rng = random.Random(11)
+    _with_null_keys()
+    with write_session() as s:
+        ids = s.exec(Funding.__table__.select().with_only_columns(Funding.id)).scalars().all()
+        for ident in ids:
+            if rng.random() < 0.8:
+                s.exec(update(Funding).where(Funding.id == ident).values(
+                    date_expected=date(2026, 3, 1) + timedelta(days=rng.randrange(60)),
+                    created_at=datetime(2026, 1, 1, tzinfo=UTC) + timedelta(minutes=rng.randrange(90 * 24 * 60))))
+        # just outside March 10th, the newest and the oldest funding of all: a day too many would find them
+        for ident, day, created in ((ids[0], date(2026, 3, 11), datetime(2027, 1, 1, tzinfo=UTC)),
+                                    (ids[1], date(2026, 3, 9), datetime(2025, 1, 1, tzinfo=UTC))):
+            s.exec(update(Funding).where(Funding.id == ident).values(date_expected=day, created_at=created))
+    ranges = [(date(2026, 3, 1), date(2026, 3, 31)), (date(2026, 3, 10), date(2026, 3, 10)),
+              (date(2026, 2, 20), date(2026, 3, 5)), (date(2026, 4, 25), date(2026, 5, 10)),
+              (date(2025, 1, 1), date(2025, 1, 31))]
+    with read_session() as s:
+        for first, last in ranges:
+            within = and_(Funding.date_expected >= first, Funding.date_expected <= last)
+            probed = paging.day_extremes(s, Funding.created_at, Funding.date_expected, first, last)
+            aggregated = paging.extreme(s, Funding.created_at, within)
+            for ascending in (True, False):
+                assert probed(ascending) == aggregated(ascending), (first, last, ascending)
+        assert aggregated(True) is None  # a range without fundings
+        q = funding_entries.parse_query({"expected_from": "2026-03-01", "expected_to": "2026-03-31"})
+        with _listening(lambda sql, _params: sql) as issued:
+            start = funding_entries._start(s, q, Funding.created_at, 31 * paging.PROBE_PER_DAY + 1)
+            assert start(False) == paging.extreme(s, Funding.created_at, and_(
+                Funding.date_expected >= date(2026, 3, 1), Funding.date_expected <= date(2026, 3, 31)))(False)
+        assert "WITH RECURSIVE" in issued[0]
+        with _listening(lambda sql, _params: sql) as issued:
+            funding_entries._start(s, q, Funding.created_at, 31 * paging.PROBE_PER_DAY)(False)  # too few rows
+        assert "WITH RECURSIVE" not in issued[0]
 
 
 def assert_typed_pages_are_placed(acct, params: dict[str, str], direction: str, *, busiest: int) -> None:  # noqa: ANN001
