@@ -33,14 +33,17 @@ def test_the_readme_shows_the_table_of_the_committed_results():
 def test_a_row_follows_the_results_it_summarises():
     results = _results()
     changed = copy.deepcopy(results)
-    first = next(q for q in changed["runs"]["sqlite"]["queries"]
-                 if q["list"] == "Company Financing" and q["filter"] == "status" and q["page"] == "1")
+    # the fastest first page of a single filter, which no run puts over its target
+    first = min((q for q in changed["runs"]["sqlite"]["queries"] if q["list"] == "Company Financing"
+                 and q["filter"] in bench_table.SINGLE["Company Financing"] and q["page"] == "1"),
+                key=lambda q: q["rows"]["p95_ms"])
     first["rows"]["p95_ms"] = 123.4
     changed["runs"]["sqlite"]["app"]["submissions"]["50 at a time"]["p95_ms"] = 4321.0
     before, after = bench_table.table(results), bench_table.table(changed)
     assert "123.4" in _row(after, "First page, any single filter")[0]
     assert _row(after, "The same, all fifty in one instant")[0].endswith("/ 4,321 ms")
-    assert "Company Financing, status, page 1: rows p50" in after and "Company Financing, status, page 1" not in before
+    case = f"Company Financing, {first['filter']}, page 1"
+    assert f"{case}: rows p50" in after and case not in before
 
 
 def test_the_reflex_alone_rows_set_the_reference_beside_stapps_cpu():
