@@ -312,10 +312,10 @@ def _start(session: Session, q: ListQuery, key: Any, count: int) -> Any:
     first, last = f.get("expected_from"), f.get("expected_to")
     if q.sort == "created" and first and last and ((last - first).days + 1) * PROBE_PER_DAY < count:
         return day_extremes(session, key, Funding.date_expected, first, last)
-    if q.sort == "created" and (f.get("expected_from") or f.get("expected_to")):
+    if q.sort == "created" and (first or last):
         other = Funding.date_expected
-        where = [other >= f["expected_from"]] if f.get("expected_from") else []
-        where += [other <= f["expected_to"]] if f.get("expected_to") else []
+        where = [other >= first] if first else []
+        where += [other <= last] if last else []
     elif q.sort == "date_expected" and (f.get("created_from") or f.get("created_to")):
         other = Funding.created_at
         where = [other >= utc_day_start(f["created_from"])] if f.get("created_from") else []

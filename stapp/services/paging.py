@@ -270,16 +270,8 @@ class Walk:
 
 def extreme(session: Session, key: Any, where: Any) -> Callable[[bool], Any]:
     """``Walk.start`` from the least (ascending) or greatest key of the rows meeting ``where``: one aggregate over an
-    index that seeks ``where`` and carries ``key``, read when first asked for each direction."""
-    found: dict[bool, Any] = {}
-
-    def start(ascending: bool) -> Any:
-        if ascending not in found:
-            found[ascending] = session.connection().execute(
-                select((func.min if ascending else func.max)(key)).where(where)).scalar()
-        return found[ascending]
-
-    return start
+    index that seeks ``where`` and carries ``key``."""
+    return _read_once(session, lambda aggregate: select(aggregate(key)).where(where))
 
 
 # Reading one day's greatest (least) key on an index by (day, key) costs about what passing 35 entries of a range of
@@ -292,15 +284,24 @@ def day_extremes(session: Session, key: Any, day: Any, first: date, last: date) 
     the least (greatest) key of each day, one index probe a day, instead of an aggregate over every entry of the
     range (an Expected quarter, 30,000 fundings: 5.1 -> 0.6 ms). SQLite only (its ``date()``; the walks that start
     from it are SQLite's)."""
+
+    def statement(aggregate: Any) -> Any:
+        days = select(literal(first, type_=day.type).label("day")).cte("days", recursive=True)
+        days = days.union_all(select(func.date(days.c.day, "+1 day")).where(days.c.day < literal(last, day.type)))
+        of_day = select(aggregate(key)).where(day == days.c.day).scalar_subquery()
+        return select(aggregate(of_day)).select_from(days)
+
+    return _read_once(session, statement)
+
+
+def _read_once(session: Session, statement: Callable[[Any], Any]) -> Callable[[bool], Any]:
+    """A ``Walk.start`` running ``statement(func.min)`` ascending, ``statement(func.max)`` descending, each when
+    first asked for."""
     found: dict[bool, Any] = {}
 
     def start(ascending: bool) -> Any:
         if ascending not in found:
-            days = select(literal(first, type_=day.type).label("day")).cte("days", recursive=True)
-            days = days.union_all(select(func.date(days.c.day, "+1 day")).where(days.c.day < literal(last, day.type)))
-            aggregate = func.min if ascending else func.max
-            of_day = select(aggregate(key)).where(day == days.c.day).scalar_subquery()
-            found[ascending] = session.connection().execute(select(aggregate(of_day)).select_from(days)).scalar()
+            found[ascending] = session.connection().execute(statement(func.min if ascending else func.max)).scalar()
         return found[ascending]
 
     return start
