@@ -299,6 +299,12 @@ async def _timed_cpu(proc: subprocess.Popen, work) -> tuple[list[float], float]:
     return samples, cpu_seconds(proc) - before
 
 
+async def _burst(proc: subprocess.Popen, clients: list[Client], rounds: int, seed: int) -> dict:
+    """Every session firing its next change the moment its rows arrive: p50/p95, and the backend's CPU per change."""
+    samples, cpu = await _timed_cpu(proc, _drive(clients, rounds, None, seed=seed))
+    return {**_p(samples), "backend_cpu_ms_per_change": round(cpu * 1000 / len(samples), 2)}
+
+
 def _redis_bytes(redis_url: str | None) -> int:
     if not redis_url:
         return 0
@@ -326,8 +332,7 @@ async def _run(port: int, tokens: list[str], counts: tuple[int, ...], rounds: in
             await c.connect()
         after = rss_bytes(proc) + _redis_bytes(redis_url)
         paced = _p(await _drive(clients, rounds, (0.5, 1.5), seed=n))
-        burst, cpu = await _timed_cpu(proc, _drive(clients, rounds, None, seed=n))
-        burst = {**_p(burst), "backend_cpu_ms_per_change": round(cpu * 1000 / len(burst), 2)}
+        burst = await _burst(proc, clients, rounds, seed=n)
         out["sessions"][str(n)] = {"paced": paced, "burst": burst,
                                    "memory_per_session_kib": round((after - before) / n / 1024, 1)}
         print(f"  {n:>3} sessions: paced p50/p95 {paced['p50_ms']}/{paced['p95_ms']} ms, burst p50/p95 "
@@ -566,8 +571,7 @@ async def _floor_run(port: int, proc: subprocess.Popen, rounds: int) -> dict:
     for c in clients:
         await c.connect()
     await _drive(clients, rounds, None, seed=0)  # warm, as stapp's sessions were by their paced run
-    samples, cpu = await _timed_cpu(proc, _drive(clients, rounds, None, seed=50))
-    out = {"burst": {**_p(samples), "backend_cpu_ms_per_change": round(cpu * 1000 / len(samples), 2)}}
+    out = {"burst": await _burst(proc, clients, rounds, seed=50)}
     await asyncio.gather(*(c.close() for c in clients))
     at_once: list[float] = []
     spent = 0.0
